@@ -1,0 +1,1 @@
+"""core: the engine-free model and layer library (grows in later issues)."""

@@ -1,0 +1,78 @@
+"""kbackend: the configuration, the backend protocol and the K functions.
+
+`import kbackend as K` gives the protocol ops of the active engine (`K.dot`,
+`K.conv2d`, `K.gradients`, ...; see kbackend.protocol), resolved on first use,
+plus the engine-independent functions defined here.
+"""
+
+from . import config, dtypes, protocol
+from .active import backend, engine
+from .config import (ConfigError, epsilon, floatx, image_data_format, set_epsilon,
+                     set_floatx, set_image_data_format)
+from .scope import StatelessScope
+from .seed import SeedGenerator
+from .variable import Variable
+
+__version__ = "0.1.0"
+
+
+def variable(value, dtype=None, name=None, constraint=None):
+    """A Variable holding value; dtype defaults to floatx (as Keras 2's K.variable)."""
+    return Variable(value, dtype=dtype or floatx(), name=name, constraint=constraint)
+
+
+def is_variable(x):
+    return isinstance(x, Variable)
+
+
+def eval(x):
+    """The value of a tensor or Variable as a numpy array."""
+    if isinstance(x, Variable):
+        return x.numpy()
+    return engine().convert_to_numpy(x)
+
+
+def get_value(x):
+    return eval(x)
+
+
+def batch_get_value(xs):
+    return [eval(x) for x in xs]
+
+
+def set_value(x, value):
+    if not isinstance(x, Variable):
+        raise TypeError(f"set_value needs a Variable; got {type(x).__name__}.")
+    x.assign(value)
+
+
+def batch_set_value(tuples):
+    for x, value in tuples:
+        set_value(x, value)
+
+
+def count_params(x):
+    """The number of scalars in a tensor or Variable."""
+    n = 1
+    for d in int_shape(x):
+        n *= d
+    return n
+
+
+def clear_session():
+    """Forget global state: the default random generator (layer name counters
+    live in core and are reset by core.backend.clear_session)."""
+    from . import seed
+    seed._global = None
+
+
+def __getattr__(name):
+    if name in protocol.OPS:
+        fn = getattr(engine(), name)
+        globals()[name] = fn  # later lookups skip this hook
+        return fn
+    raise AttributeError(f"module 'kbackend' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(protocol.OPS))

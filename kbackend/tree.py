@@ -1,0 +1,41 @@
+"""Nested structures (lists, tuples, dicts; anything else is a leaf), for the
+engines whose framework has no pytree of its own that we can rely on."""
+
+
+def flatten(structure):
+    """(leaves, treedef): leaves in a fixed order (dicts by sorted key)."""
+    leaves = []
+
+    def walk(s):
+        if isinstance(s, (list, tuple)):
+            return (type(s), [walk(c) for c in s])
+        if isinstance(s, dict):
+            keys = sorted(s)
+            return (dict, keys, [walk(s[k]) for k in keys])
+        leaves.append(s)
+        return None
+
+    return leaves, walk(structure)
+
+
+def unflatten(treedef, leaves):
+    """Rebuild the structure described by treedef from leaves."""
+    it = iter(leaves)
+
+    def build(d):
+        if d is None:
+            return next(it)
+        if d[0] is dict:
+            return {k: build(c) for k, c in zip(d[1], d[2])}
+        kind, children = d
+        items = [build(c) for c in children]
+        return kind(*items) if hasattr(kind, "_fields") else kind(items)
+
+    return build(treedef)
+
+
+def map_structure(fn, *structures):
+    """Apply fn leaf-wise over structures of the same shape."""
+    flat = [flatten(s) for s in structures]
+    treedef = flat[0][1]
+    return unflatten(treedef, [fn(*leaves) for leaves in zip(*(f[0] for f in flat))])

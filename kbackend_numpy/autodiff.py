@@ -1,0 +1,204 @@
+"""Reverse-mode autodiff for the numpy engine.
+
+While a gradient is being taken, values that depend on the inputs are `Box`es:
+an ndarray plus the `Node` that produced it. Ops written with `@differentiable`
+compute on the raw arrays and, when any input is boxed, record a node holding
+the backward function (one vector-Jacobian product). `backward` walks the
+nodes from the output in reverse topological order. Outside a gradient nothing
+is boxed and the ops cost one isinstance check each.
+"""
+
+import functools
+
+import numpy as np
+
+from kbackend import scope, tree
+
+
+class Node:
+    __slots__ = ("parents", "backward")
+
+    def __init__(self, parents, backward):
+        self.parents = parents      # one Node (or None for a constant) per tensor input
+        self.backward = backward    # g -> one gradient (or None) per tensor input
+
+
+class Box:
+    """A traced value: behaves like a tensor of the numpy engine."""
+    __slots__ = ("value", "node")
+    __array_priority__ = 1000  # ndarray (op) Box defers to Box's reflected operator
+
+    def __init__(self, value, node):
+        self.value = value
+        self.node = node
+
+    shape = property(lambda self: self.value.shape)
+    ndim = property(lambda self: self.value.ndim)
+    size = property(lambda self: self.value.size)
+    dtype = property(lambda self: self.value.dtype)
+
+    def __len__(self):
+        return len(self.value)
+
+    def __repr__(self):
+        return f"Box({self.value!r})"
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.value if dtype is None else self.value.astype(dtype)
+
+    __hash__ = object.__hash__
+
+    def __getitem__(self, key):
+        return getitem(self, key)
+
+    @property
+    def T(self):
+        from . import math
+        return math.transpose(self)
+
+
+def _install_operators():
+    from . import math
+    binary = [("add", math.add), ("sub", math.subtract), ("mul", math.multiply),
+              ("truediv", math.divide), ("floordiv", math.floor_divide),
+              ("mod", math.mod), ("pow", math.pow), ("matmul", math.matmul)]
+    for name, fn in binary:
+        setattr(Box, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+        setattr(Box, f"__r{name}__", lambda self, other, fn=fn: fn(other, self))
+    compare = [("lt", math.less), ("le", math.less_equal), ("gt", math.greater),
+               ("ge", math.greater_equal), ("eq", math.equal), ("ne", math.not_equal)]
+    for name, fn in compare:
+        setattr(Box, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+    Box.__neg__ = lambda self: math.negative(self)
+    Box.__abs__ = lambda self: math.abs(self)
+    Box.__pos__ = lambda self: self
+
+
+def raw(x):
+    """The ndarray inside x (x itself when it is not boxed)."""
+    return x.value if isinstance(x, Box) else x
+
+
+def differentiable(fn):
+    """Turn fn(*arrays, **static) -> (out, backward) into an op on boxes.
+
+    Positional arguments are the tensors (ndarrays, already converted);
+    keyword arguments are static options. backward(g) returns one gradient per
+    positional argument (None where there is none), each of that argument's
+    shape.
+    """
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if not any(isinstance(a, Box) for a in args):
+            return fn(*args, **kwargs)[0]
+        out, backward = fn(*(raw(a) for a in args), **kwargs)
+        parents = [a.node if isinstance(a, Box) else None for a in args]
+        return Box(out, Node(parents, backward))
+    return op
+
+
+@differentiable
+def getitem(x, key):
+    def backward(g):
+        dx = np.zeros_like(x)
+        np.add.at(dx, key, g)
+        return (dx,)
+    return np.asarray(x[key]), backward
+
+
+def _toposort(root):
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for p in node.parents:
+            if p is not None and id(p) not in seen:
+                stack.append((p, False))
+    return order[::-1]  # the root first
+
+
+def backward(out, leaves):
+    """Gradients of scalar Box `out` with respect to the leaf nodes."""
+    if not isinstance(out, Box):
+        return [None] * len(leaves)
+    if out.value.size != 1:
+        raise ValueError(f"Gradients need a scalar loss; got shape {out.value.shape}.")
+    grads = {id(out.node): np.ones_like(out.value)}
+    for node in _toposort(out.node):
+        g = grads.pop(id(node), None)
+        if g is None or not node.parents:
+            if not node.parents and g is not None:
+                grads[id(node)] = g  # keep leaf gradients
+            continue
+        for parent, pg in zip(node.parents, node.backward(g)):
+            if parent is None or pg is None:
+                continue
+            key = id(parent)
+            grads[key] = pg if key not in grads else grads[key] + pg
+    return [grads.get(id(leaf)) for leaf in leaves]
+
+
+def _leaf(value):
+    return Box(value, Node((), None))
+
+
+def _zero_if_none(g, value):
+    return np.zeros_like(value) if g is None else g.astype(value.dtype, copy=False)
+
+
+def value_and_grad(fn, has_aux=False):
+    from .core import convert_to_tensor
+
+    def wrapped(params, *args, **kwargs):
+        leaves, treedef = tree.flatten(params)
+        values = [convert_to_tensor(v) for v in leaves]
+        boxes = [_leaf(v) for v in values]
+        result = fn(tree.unflatten(treedef, boxes), *args, **kwargs)
+        value, aux = result if has_aux else (result, None)
+        grads = backward(value, [b.node for b in boxes])
+        grads = [_zero_if_none(g, v) for g, v in zip(grads, values)]
+        value = unbox_all(value)
+        out = (value, unbox_all(aux)) if has_aux else value
+        return out, tree.unflatten(treedef, grads)
+    return wrapped
+
+
+def gradients(loss_fn, variables):
+    if not callable(loss_fn):
+        raise TypeError("gradients(loss_fn, variables) needs a function returning the loss, "
+                        f"not a {type(loss_fn).__name__}: write K.gradients(lambda: loss(...), variables).")
+    variables = list(variables)
+    values = [v.value for v in variables]
+    boxes = [_leaf(v) for v in values]
+    with scope.StatelessScope(dict(zip(variables, boxes))):
+        loss = loss_fn()
+    grads = backward(loss, [b.node for b in boxes])
+    return [_zero_if_none(g, v) for g, v in zip(grads, values)]
+
+
+def unbox_all(structure):
+    return tree.map_structure(raw, structure) if structure is not None else None
+
+
+def stop_gradient(x):
+    from .core import convert_to_tensor
+    return raw(convert_to_tensor(x))
+
+
+def jit(fn):
+    return fn

@@ -1,0 +1,172 @@
+"""Tensors and dtypes of the numpy engine: the tensor type is numpy.ndarray
+(a `Box` while a gradient is being taken)."""
+
+import builtins
+import functools
+
+import numpy as np
+
+from kbackend import config, dtypes
+from kbackend.variable import Variable
+
+from .autodiff import Box, differentiable, raw
+
+try:  # numpy has no bfloat16 of its own; ml_dtypes (installed with jax) adds it
+    import ml_dtypes
+    _BFLOAT16 = np.dtype(ml_dtypes.bfloat16)
+except ImportError:
+    _BFLOAT16 = None
+
+
+@functools.lru_cache(maxsize=None)
+def np_dtype(name):
+    """The numpy dtype for a dtype name."""
+    name = dtypes.standardize_dtype(name)
+    if name == "bfloat16":
+        if _BFLOAT16 is None:
+            raise ValueError("bfloat16 on the numpy engine needs the ml_dtypes package: pip install ml_dtypes.")
+        return _BFLOAT16
+    return np.dtype(name)
+
+
+def dtype_name(np_dt):
+    return dtypes.standardize_dtype(np_dt.name)
+
+
+def _default_dtype(value):
+    """floatx for Python floats, int32 for Python ints (as Keras 3)."""
+    if isinstance(value, builtins.bool):
+        return "bool"
+    if isinstance(value, builtins.int):
+        return "int32"
+    if isinstance(value, builtins.float):
+        return config.floatx()
+    if isinstance(value, complex):
+        return "complex64"
+    if isinstance(value, (list, tuple)):
+        arr = np.asarray(value)
+        if arr.dtype.kind == "f":
+            return config.floatx()
+        if arr.dtype.kind in "iu":
+            return "int32"
+    return None
+
+
+def convert_to_tensor(x, dtype=None):
+    if isinstance(x, Variable):
+        x = x.value
+    if isinstance(x, Box):
+        return x if dtype is None or dtype_name(x.dtype) == dtypes.standardize_dtype(dtype) else cast(x, dtype)
+    if dtype is None:
+        dtype = _default_dtype(x)
+    if isinstance(x, np.ndarray) and (dtype is None or x.dtype == np_dtype(dtype)):
+        return x
+    if hasattr(x, "__array__") and not isinstance(x, (np.ndarray, np.generic)) and dtype is None:
+        x = np.asarray(x)  # foreign arrays (torch, tf, jax) through the array protocol
+    arr = np.asarray(x, dtype=None if dtype is None else np_dtype(dtype))
+    if arr.dtype == object:
+        raise TypeError(f"Cannot convert {type(x).__name__} to a tensor.")
+    if arr.dtype.kind == "U" or arr.dtype.kind == "S":
+        raise TypeError(f"Cannot convert strings to a tensor: {x!r:.50}.")
+    if dtype is None and arr.dtype.name not in dtypes.ALL:
+        arr = arr.astype(np_dtype(dtypes.standardize_dtype(arr.dtype.name)))
+    return arr
+
+
+def convert_to_numpy(x):
+    x = raw(convert_to_tensor(x))
+    return np.asarray(x)
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    arr = np.asarray(raw(convert_to_tensor(value)), dtype=np_dtype(dtype or config.floatx()))
+    if shape is not None:
+        arr = np.broadcast_to(arr, tuple(shape)).copy()
+    return arr
+
+
+def is_tensor(x):
+    return isinstance(x, (np.ndarray, np.generic, Box))
+
+
+def dtype(x):
+    return dtype_name(convert_to_tensor(x).dtype)
+
+
+def shape(x):
+    return tuple(convert_to_tensor(x).shape)
+
+
+def int_shape(x):
+    return tuple(convert_to_tensor(x).shape)
+
+
+def ndim(x):
+    return convert_to_tensor(x).ndim
+
+
+@differentiable
+def _cast(x, dtype):
+    target = np_dtype(dtype)
+
+    def backward(g):
+        if x.dtype.kind not in "fc":
+            return (None,)
+        return (g.astype(x.dtype),)
+    return x.astype(target), backward
+
+
+def cast(x, dtype):
+    x = convert_to_tensor(x)
+    if dtype_name(raw(x).dtype) == dtypes.standardize_dtype(dtype):
+        return x
+    if not np_dtype(dtype).kind in "fc" and isinstance(x, Box):
+        return raw(x).astype(np_dtype(dtype))  # integer results carry no gradient
+    return _cast(x, dtype=dtype)
+
+
+def _shape_tuple(shape):
+    return (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(d) for d in shape)
+
+
+def zeros(shape, dtype=None, name=None):
+    return np.zeros(_shape_tuple(shape), np_dtype(dtype or config.floatx()))
+
+
+def ones(shape, dtype=None, name=None):
+    return np.ones(_shape_tuple(shape), np_dtype(dtype or config.floatx()))
+
+
+def full(shape, fill_value, dtype=None):
+    return np.full(_shape_tuple(shape), raw(convert_to_tensor(fill_value)), np_dtype(dtype or config.floatx()))
+
+
+def eye(size, dtype=None, name=None):
+    rows, cols = (size, size) if isinstance(size, (int, np.integer)) else size
+    return np.eye(rows, cols, dtype=np_dtype(dtype or config.floatx()))
+
+
+def zeros_like(x, dtype=None, name=None):
+    x = raw(convert_to_tensor(x))
+    return np.zeros(x.shape, x.dtype if dtype is None else np_dtype(dtype))
+
+
+def ones_like(x, dtype=None, name=None):
+    x = raw(convert_to_tensor(x))
+    return np.ones(x.shape, x.dtype if dtype is None else np_dtype(dtype))
+
+
+def arange(start, stop=None, step=1, dtype="int32"):
+    return np.arange(start, stop, step, dtype=np_dtype(dtype))
+
+
+def variable_storage(value):
+    return np.array(raw(value), copy=True)
+
+
+def variable_assign(storage, value):
+    return raw(value)
+
+
+def variable_read(storage):
+    return storage
