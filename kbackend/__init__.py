@@ -66,6 +66,26 @@ def clear_session():
     seed._global = None
 
 
+def _one_line_config_errors(previous):
+    """Uncaught ConfigErrors print their one line, not a traceback."""
+    def hook(kind, value, tb):
+        if issubclass(kind, ConfigError):
+            print(f"kbackend: {value}", file=__import__("sys").stderr)
+        else:
+            previous(kind, value, tb)
+    return hook
+
+
+def _install_hook():
+    import sys
+    if not getattr(sys.excepthook, "_kbackend", False):
+        sys.excepthook = _one_line_config_errors(sys.excepthook)
+        sys.excepthook._kbackend = True
+
+
+_install_hook()
+
+
 def __getattr__(name):
     if name in protocol.OPS:
         fn = getattr(engine(), name)

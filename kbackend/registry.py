@@ -66,7 +66,8 @@ def framework_version(name):
 
 
 def _extra_hint():
-    return f'add one with pip install "{DISTRIBUTION}[jax]" (extras: jax, torch, tensorflow, all)'
+    return (f'add a built-in one with pip install "{DISTRIBUTION}[jax]" (extras: jax, torch, tensorflow, all), '
+            f'or install a package declaring the entry point group {ENTRY_POINT_GROUP}')
 
 
 def load(name):
