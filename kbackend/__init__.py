@@ -54,7 +54,7 @@ def batch_set_value(tuples):
 def count_params(x):
     """The number of scalars in a tensor or Variable."""
     n = 1
-    for d in int_shape(x):
+    for d in (x.shape if isinstance(x, Variable) else engine().int_shape(x)):
         n *= d
     return n
 

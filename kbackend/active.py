@@ -14,5 +14,8 @@ def engine():
 
 
 def backend():
-    """The active engine's name, e.g. "numpy"."""
-    return config.get("backend")
+    """The active engine's name, e.g. "numpy" (checked, not yet imported)."""
+    name = config.get("backend")
+    if _engine is None:
+        registry.check(name)
+    return name

@@ -70,8 +70,9 @@ def _extra_hint():
             f'or install a package declaring the entry point group {ENTRY_POINT_GROUP}')
 
 
-def load(name):
-    """Import engine `name` and check it implements the whole protocol."""
+def check(name):
+    """Raise the one-line ConfigError if engine `name` is unknown or its
+    framework is missing; returns the engine's module name."""
     modules = known()
     if name not in modules:
         raise ConfigError(
@@ -83,7 +84,12 @@ def load(name):
             raise ConfigError(
                 f"Engine {name!r} needs {framework}, which is not installed: "
                 f'pip install "{DISTRIBUTION}[{extra}]". Installed engines: {", ".join(installed())}.')
-    module = importlib.import_module(modules[name])
+    return modules[name]
+
+
+def load(name):
+    """Import engine `name` and check it implements the whole protocol."""
+    module = importlib.import_module(check(name))
     missing = [op for op in protocol.OPS if not callable(getattr(module, op, None))]
     if missing:
         raise ConfigError(f"Engine {name!r} ({module.__name__}) lacks protocol ops: {', '.join(missing)}.")

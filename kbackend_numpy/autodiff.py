@@ -78,6 +78,9 @@ def _install_operators():
                ("ge", math.greater_equal), ("eq", math.equal), ("ne", math.not_equal)]
     for name, fn in compare:
         setattr(Box, f"__{name}__", lambda self, other, fn=fn: fn(self, other))
+    Box.__and__ = lambda self, other: math.logical_and(self, other)
+    Box.__or__ = lambda self, other: math.logical_or(self, other)
+    Box.__invert__ = lambda self: math.logical_not(self)
     Box.__neg__ = lambda self: math.negative(self)
     Box.__abs__ = lambda self: math.abs(self)
     Box.__pos__ = lambda self: self
@@ -98,7 +101,10 @@ def differentiable(fn):
     """
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        if not any(isinstance(a, Box) for a in args):
+        for a in args:  # a plain loop: this check runs on every op call
+            if type(a) is Box:
+                break
+        else:
             return fn(*args, **kwargs)[0]
         out, backward = fn(*(raw(a) for a in args), **kwargs)
         parents = [a.node if isinstance(a, Box) else None for a in args]
@@ -106,13 +112,28 @@ def differentiable(fn):
     return op
 
 
+def _is_basic(key):
+    """Basic indexing (ints, slices, None, Ellipsis) never selects an element twice."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+
 @differentiable
-def getitem(x, key):
+def _getitem(x, key):
     def backward(g):
         dx = np.zeros_like(x)
-        np.add.at(dx, key, g)
+        if _is_basic(key):
+            dx[key] = g
+        else:
+            np.add.at(dx, key, g)
         return (dx,)
     return np.asarray(x[key]), backward
+
+
+def getitem(x, key):
+    if isinstance(key, tuple):
+        key = tuple(raw(k) for k in key)
+    return _getitem(x, key=raw(key))
 
 
 def _toposort(root):
@@ -158,7 +179,8 @@ def _leaf(value):
 
 
 def _zero_if_none(g, value):
-    return np.zeros_like(value) if g is None else g.astype(value.dtype, copy=False)
+    # a copy: g may be a read-only broadcast view or shared with another leaf
+    return np.zeros_like(value) if g is None else np.array(g, dtype=value.dtype)
 
 
 def value_and_grad(fn, has_aux=False):
