@@ -1,6 +1,9 @@
 """dtype names and the one promotion table every engine follows."""
 
 import builtins
+import numbers
+
+import numpy as np
 
 FLOATS = ("float16", "bfloat16", "float32", "float64")
 SIGNED = ("int8", "int16", "int32", "int64")
@@ -85,13 +88,13 @@ def _promote_pair(a, b):
 
 
 def _python_scalar_dtype(value, others):
-    """Python scalars are weak: they take the tensor's dtype when it is of the
-    same or a wider kind."""
-    if isinstance(value, builtins.bool):
+    """Python scalars (and numpy scalars, numpy's own scalar results) are weak:
+    they take the tensor's dtype when it is of the same or a wider kind."""
+    if isinstance(value, (builtins.bool, np.bool_)):
         kind = 0
-    elif isinstance(value, builtins.int):
+    elif isinstance(value, numbers.Integral):
         kind = 1
-    elif isinstance(value, builtins.float):
+    elif isinstance(value, numbers.Real):
         kind = 2
     else:
         kind = 3

@@ -34,7 +34,10 @@ def dtype_name(np_dt):
 
 
 def _default_dtype(value):
-    """floatx for Python floats, int32 for Python ints (as Keras 3)."""
+    """floatx for Python floats, int32 for Python ints (as Keras 3); numpy
+    scalars keep their dtype."""
+    if isinstance(value, np.generic):
+        return None
     if isinstance(value, builtins.bool):
         return "bool"
     if isinstance(value, builtins.int):

@@ -1,1 +1,71 @@
-"""(being written)"""
+"""Random ops of the numpy engine: each call builds a numpy Generator from the
+[seed, counter] pair that kbackend.seed.draw gives, so equal seeds give equal
+numbers and a SeedGenerator advances its counter once per call."""
+
+import numpy as np
+
+from kbackend import config, dtypes, seed as seed_module
+
+from . import core
+from .autodiff import raw
+
+
+def _generator(seed):
+    s, c = (int(v) for v in np.asarray(raw(seed_module.draw(seed))))
+    return np.random.Generator(np.random.PCG64([s, c]))
+
+
+def _shape(shape):
+    shape = raw(shape)
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(d) for d in shape)
+
+
+def _float_dtype(dtype):
+    name = dtypes.standardize_dtype(dtype or config.floatx())
+    if not dtypes.is_float(name):
+        raise ValueError(f"Expected a float dtype; got {name}.")
+    return core.np_dtype(name)
+
+
+def _sample_dtype(dt):
+    """The dtype numpy draws in (it draws float32 and float64 only)."""
+    return np.float64 if dt == np.float64 else np.float32
+
+
+def _scalar(value):
+    return np.asarray(raw(core.convert_to_tensor(value)))
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    name = dtypes.standardize_dtype(dtype or config.floatx())
+    gen, shape = _generator(seed), _shape(shape)
+    if dtypes.is_int(name):
+        return gen.integers(_scalar(minval), _scalar(maxval), size=shape).astype(core.np_dtype(name))
+    dt = _float_dtype(name)
+    u = gen.random(shape, dtype=_sample_dtype(dt))
+    lo, hi = _scalar(minval), _scalar(maxval)
+    return (lo + u * (hi - lo)).astype(dt)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    dt = _float_dtype(dtype)
+    z = _generator(seed).standard_normal(_shape(shape), dtype=_sample_dtype(dt))
+    return (_scalar(mean) + _scalar(stddev) * z).astype(dt)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    dt = _float_dtype(dtype)
+    gen = _generator(seed)
+    z = gen.standard_normal(_shape(shape), dtype=_sample_dtype(dt))
+    outside = np.abs(z) > 2
+    while outside.any():  # each round redraws all rejected values at once (~5% per round)
+        z[outside] = gen.standard_normal(int(outside.sum()), dtype=z.dtype)
+        outside = np.abs(z) > 2
+    return (_scalar(mean) + _scalar(stddev) * z).astype(dt)
+
+
+def random_bernoulli(shape, p=0.0, dtype=None, seed=None):
+    dt = core.np_dtype(dtypes.standardize_dtype(dtype or config.floatx()))
+    return (_generator(seed).random(_shape(shape)) < _scalar(p)).astype(dt)
