@@ -22,7 +22,7 @@ def dot(ops, x, y):
     if yn == 1:
         return ops.sum(ops.multiply(x, y), axis=-1)
     n = xs[-1]
-    if ys[-2] != n and isinstance(n, int) and isinstance(ys[-2], int):
+    if isinstance(n, int) and isinstance(ys[-2], int) and ys[-2] != n:
         raise ValueError(f"dot: the last axis of x ({n}) must match the second-to-last axis of y ({ys[-2]}); "
                          f"shapes {tuple(xs)} and {tuple(ys)}.")
     # y (..., n, m) -> (n, prod(...) * m); x (..., n) -> (prod(...), n)
@@ -158,5 +158,5 @@ def _swap01(ops, t):
 
 
 def _reverse0(ops, t):
-    n = ops.int_shape(t)[0]
+    n = ops.shape(t)[0]  # a scalar tensor when the length is only known at run time
     return ops.gather(t, ops.arange(n - 1, -1, -1))

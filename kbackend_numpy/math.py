@@ -24,8 +24,12 @@ try:
 except ImportError:
     _scipy_erf = None
 
-# Python scalars are weakly typed: a representative value of each kind
+# Python scalars are weakly typed (numpy scalars too, see kbackend.dtypes):
+# a representative value of each kind
 _WEAK = {builtins.bool: True, builtins.int: 1, builtins.float: 1.0, builtins.complex: 1j}
+_WEAK.update({np.dtype(d).type: _WEAK[builtins.float] for d in ("float16", "float32", "float64")})
+_WEAK.update({np.dtype(d).type: 1 for d in dtypes.SIGNED + dtypes.UNSIGNED})
+_WEAK.update({np.bool_: True, np.complex64: 1j, np.complex128: 1j})
 _INEXACT = {core.np_dtype(d) for d in dtypes.FLOATS + dtypes.COMPLEX}
 _HALF = {core.np_dtype("float16"), core.np_dtype("bfloat16")}  # computed in float32 where numpy is slow
 _F32 = np.dtype("float32")

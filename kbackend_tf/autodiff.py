@@ -1,1 +1,56 @@
-"""(being written)"""
+"""Gradients and compilation of the TensorFlow engine: tf.GradientTape and
+tf.function."""
+
+from kbackend import scope, tree
+
+from .core import convert_to_tensor, tf, tf_errors
+
+
+def _scalar(loss):
+    loss = convert_to_tensor(loss)
+    if loss.shape.num_elements() not in (1, None):
+        raise ValueError(f"Gradients need a scalar loss; got shape {tuple(loss.shape)}.")
+    return loss
+
+
+def _differentiable(values):
+    """The values a tape can watch (integer ones get zero gradients)."""
+    return [v for v in values if v.dtype.is_floating or v.dtype.is_complex]
+
+
+def gradients(loss_fn, variables):
+    if not callable(loss_fn):
+        raise TypeError("gradients(loss_fn, variables) needs a function returning the loss, "
+                        f"not a {type(loss_fn).__name__}: write K.gradients(lambda: loss(...), variables).")
+    variables = list(variables)
+    # fresh tensors, one per Variable, that the tape watches in place of the Variables
+    values = [tf.identity(convert_to_tensor(v.value)) for v in variables]
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(_differentiable(values))
+        with scope.StatelessScope(dict(zip(variables, values))):
+            loss = _scalar(loss_fn())
+    return tape.gradient(loss, values, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+
+
+def value_and_grad(fn, has_aux=False):
+    def wrapped(params, *args, **kwargs):
+        leaves, treedef = tree.flatten(params)
+        # identity: the same tensor passed twice still gets two separate gradients
+        values = [tf.identity(convert_to_tensor(v)) for v in leaves]
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(_differentiable(values))
+            result = fn(tree.unflatten(treedef, values), *args, **kwargs)
+            value, aux = result if has_aux else (result, None)
+            value = _scalar(value)
+        grads = tape.gradient(value, values, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        return ((value, aux) if has_aux else value), tree.unflatten(treedef, grads)
+    return wrapped
+
+
+def stop_gradient(x):
+    return tf.stop_gradient(convert_to_tensor(x))
+
+
+def jit(fn):
+    # errors found when the compiled graph runs surface as ValueError / TypeError too
+    return tf_errors(tf.function(fn, reduce_retracing=True))
