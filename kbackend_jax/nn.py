@@ -1,1 +1,390 @@
-"""(being written)"""
+"""Activations, convolutions, pooling, normalization and losses of the JAX engine."""
+
+import builtins
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from kbackend import config, dtypes
+
+from . import math as m
+from .core import cast, convert_to_tensor, dtype_name, promote, shape_errors
+from .random import key_from_seed
+
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+
+
+def _float(*xs):
+    """Tensors of the common float dtype of xs (integers and bool -> floatx)."""
+    xs = promote(*xs)
+    common = dtypes.float_result(dtype_name(xs[0].dtype))
+    return [cast(x, common) for x in xs]
+
+
+# -- activations -----------------------------------------------------------------
+
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    (x,) = _float(x)
+    if alpha == 0 and max_value is None and threshold == 0:
+        return jnp.maximum(x, 0)  # jax.nn.relu (a custom_jvp) is far slower eagerly
+    kept = x if max_value is None else jnp.minimum(x, max_value)
+    return jnp.where(x >= threshold, kept, alpha * (x - threshold))
+
+
+def elu(x, alpha=1.0):
+    (x,) = _float(x)
+    # expm1 of min(x, 0): the unused branch must not overflow (its gradient would be nan)
+    return jnp.where(x > 0, x, alpha * jnp.expm1(jnp.minimum(x, 0)))
+
+
+def selu(x):
+    return SELU_SCALE * elu(x, SELU_ALPHA)
+
+
+def gelu(x, approximate=False):
+    return jax.nn.gelu(_float(x)[0], approximate=approximate)
+
+
+def silu(x):
+    return jax.nn.silu(_float(x)[0])
+
+
+def softplus(x):
+    return jax.nn.softplus(_float(x)[0])
+
+
+def softsign(x):
+    return jax.nn.soft_sign(_float(x)[0])
+
+
+def sigmoid(x):
+    return jax.nn.sigmoid(_float(x)[0])
+
+
+def hard_sigmoid(x):
+    return jnp.clip(0.2 * _float(x)[0] + 0.5, 0.0, 1.0)
+
+
+def softmax(x, axis=-1):
+    (x,) = _float(x)
+    axis = m._axis(axis)
+    # the shift is a constant for autodiff (softmax does not depend on it)
+    e = jnp.exp(x - lax.stop_gradient(jnp.max(x, axis=axis, keepdims=True)))
+    return e / jnp.sum(e, axis=axis, keepdims=True)
+
+
+def log_softmax(x, axis=-1):
+    return jax.nn.log_softmax(_float(x)[0], axis=m._axis(axis))
+
+
+def dropout(x, level, noise_shape=None, seed=None):
+    level = float(level)
+    if not 0.0 <= level < 1.0:
+        raise ValueError(f"dropout level must be in [0, 1); got {level}.")
+    (x,) = _float(x)
+    if noise_shape is None:
+        noise_shape = x.shape
+    else:
+        noise_shape = tuple(x.shape[i] if d is None else builtins.int(d) for i, d in enumerate(noise_shape))
+    keep = 1.0 - level
+    mask = jax.random.bernoulli(key_from_seed(seed), keep, noise_shape)
+    return jnp.where(mask, x / keep, jnp.zeros((), x.dtype))
+
+
+def bias_add(x, bias, data_format=None):
+    data_format = config.normalize_data_format(data_format)
+    x, bias = convert_to_tensor(x), convert_to_tensor(bias)
+    if bias.ndim not in (1, x.ndim - 1):
+        raise ValueError(f"bias_add: bias must be 1-D or of rank {x.ndim - 1}; got shape {bias.shape}.")
+    first = data_format == "channels_first" and x.ndim >= 3
+    channels = x.shape[1] if first else x.shape[-1]
+    if bias.shape[-1] != channels:
+        raise ValueError(f"bias_add: bias of shape {bias.shape} does not match {channels} channels "
+                         f"of x with shape {x.shape} ({data_format}).")
+    if first:  # bias is given channels last; move its channel axis to the front
+        bias = jnp.moveaxis(bias, -1, 0) if bias.ndim > 1 else bias
+        bias = jnp.reshape(bias, bias.shape + (1,) * (x.ndim - 1 - bias.ndim))
+    return m.add(x, bias)
+
+
+# -- convolution and pooling ---------------------------------------------------------
+
+_LAYOUTS = {1: "W", 2: "HW", 3: "DHW"}
+
+
+def _specs(rank, data_format):
+    s = _LAYOUTS[rank]
+    io = ("N" + s + "C") if data_format == "channels_last" else ("NC" + s)
+    return io, s + "IO", io
+
+
+def _tuple(value, rank, what):
+    if isinstance(value, (builtins.int, np.integer)):
+        return (builtins.int(value),) * rank
+    value = tuple(builtins.int(v) for v in value)
+    if len(value) != rank:
+        raise ValueError(f"{what} needs {rank} values; got {value}.")
+    return value
+
+
+def _padding(padding, causal_ok=False):
+    allowed = ("valid", "same", "causal") if causal_ok else ("valid", "same")
+    p = padding.lower() if isinstance(padding, str) else padding
+    if p not in allowed:
+        raise ValueError(f"padding must be one of {', '.join(allowed)}; got {padding!r}.")
+    return p
+
+
+def _pads(sizes, kernel, strides, dilation, padding):
+    """(before, after) per spatial axis; "same" as TensorFlow, the smaller half first."""
+    pads = []
+    for n, k, s, d in zip(sizes, kernel, strides, dilation):
+        span = (k - 1) * d + 1
+        if padding == "valid":
+            pads.append((0, 0))
+        elif padding == "causal":
+            pads.append((span - 1, 0))
+        else:
+            out = -(-n // s)
+            total = builtins.max((out - 1) * s + span - n, 0)
+            pads.append((total // 2, total - total // 2))
+    return pads
+
+
+def _spatial(x, rank, data_format):
+    return x.shape[1:1 + rank] if data_format == "channels_last" else x.shape[2:2 + rank]
+
+
+def _conv_setup(x, kernel, rank, strides, dilation_rate, data_format):
+    data_format = config.normalize_data_format(data_format)
+    x, kernel = _float(x, kernel)
+    if x.ndim != rank + 2 or kernel.ndim != rank + 2:
+        raise ValueError(f"a {rank}-D convolution needs an input and a kernel of rank {rank + 2}; "
+                         f"got shapes {x.shape} and {kernel.shape}.")
+    strides = _tuple(strides, rank, "strides")
+    dilation = _tuple(dilation_rate, rank, "dilation_rate")
+    if builtins.max(strides) > 1 and builtins.max(dilation) > 1:
+        raise ValueError(f"strides > 1 cannot be combined with dilation_rate > 1; "
+                         f"got strides={strides}, dilation_rate={dilation}.")
+    return x, kernel, strides, dilation, data_format
+
+
+@shape_errors
+def _conv(x, kernel, rank, strides, padding, data_format, dilation_rate, causal_ok=False, groups=None):
+    padding = _padding(padding, causal_ok)
+    x, kernel, strides, dilation, data_format = _conv_setup(x, kernel, rank, strides, dilation_rate, data_format)
+    channels = x.shape[-1] if data_format == "channels_last" else x.shape[1]
+    if groups is None and kernel.shape[-2] != channels:
+        raise ValueError(f"the kernel expects {kernel.shape[-2]} input channels; x of shape {x.shape} "
+                         f"has {channels} ({data_format}).")
+    pads = _pads(_spatial(x, rank, data_format), kernel.shape[:rank], strides, dilation, padding)
+    return lax.conv_general_dilated(x, kernel, strides, pads, rhs_dilation=dilation,
+                                    dimension_numbers=_specs(rank, data_format),
+                                    feature_group_count=groups or 1)
+
+
+def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+    return _conv(x, kernel, 1, strides, padding, data_format, dilation_rate, causal_ok=True)
+
+
+def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1)):
+    return _conv(x, kernel, 2, strides, padding, data_format, dilation_rate)
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None, dilation_rate=(1, 1, 1)):
+    return _conv(x, kernel, 3, strides, padding, data_format, dilation_rate)
+
+
+@shape_errors
+def conv2d_transpose(x, kernel, output_shape=None, strides=(1, 1), padding="valid",
+                     data_format=None, dilation_rate=(1, 1)):
+    padding = _padding(padding)
+    x, kernel, strides, dilation, data_format = _conv_setup(x, kernel, 2, strides, dilation_rate, data_format)
+    last = data_format == "channels_last"
+    if kernel.shape[3] != (x.shape[-1] if last else x.shape[1]):
+        raise ValueError(f"conv2d_transpose: the kernel (rows, cols, out, in) of shape {kernel.shape} "
+                         f"does not match the channels of x with shape {x.shape} ({data_format}).")
+    sizes = _spatial(x, 2, data_format)
+    spans = [(k - 1) * d + 1 for k, d in zip(kernel.shape[:2], dilation)]
+    if output_shape is None:
+        targets = [(n - 1) * s + sp if padding == "valid" else n * s for n, s, sp in zip(sizes, strides, spans)]
+    else:
+        targets = [builtins.int(v) for v in (output_shape[1:3] if last else output_shape[2:4])]
+    # the forward conv2d from `targets` to `sizes` pads (before, after); its
+    # input gradient is a stride-1 conv of the stride-dilated x with the flipped
+    # kernel, padded by span - 1 - before and span - 1 - after (+ what the
+    # forward conv's floor division dropped, so the output has the target size)
+    pads = []
+    for n, s, sp, t in zip(sizes, strides, spans, targets):
+        total = 0 if padding == "valid" else builtins.max((n - 1) * s + sp - t, 0)
+        before, after = total // 2, total - total // 2
+        dropped = t + total - sp - (n - 1) * s
+        pads.append((sp - 1 - before, sp - 1 - after + dropped))
+    flipped = jnp.transpose(jnp.flip(kernel, (0, 1)), (0, 1, 3, 2))
+    return lax.conv_general_dilated(x, flipped, (1, 1), pads, lhs_dilation=strides, rhs_dilation=dilation,
+                                    dimension_numbers=_specs(2, data_format))
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None,
+                     dilation_rate=(1, 1)):
+    data_format = config.normalize_data_format(data_format)
+    kernel = convert_to_tensor(depthwise_kernel)
+    x = convert_to_tensor(x)
+    if kernel.ndim != 4 or x.ndim != 4:
+        raise ValueError(f"depthwise_conv2d needs a 4-D input and kernel; got shapes {x.shape} and {kernel.shape}.")
+    kh, kw, c, mult = kernel.shape
+    channels = x.shape[-1] if data_format == "channels_last" else x.shape[1]
+    if c != channels:
+        raise ValueError(f"depthwise_conv2d: the kernel expects {c} input channels; x of shape {x.shape} "
+                         f"has {channels} ({data_format}).")
+    # one group per input channel; output channel c * mult + m comes from kernel[..., c, m]
+    kernel = jnp.reshape(kernel, (kh, kw, 1, c * mult))
+    return _conv(x, kernel, 2, strides, padding, data_format, dilation_rate, groups=c)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid",
+                     data_format=None, dilation_rate=(1, 1)):
+    mid = depthwise_conv2d(x, depthwise_kernel, strides, padding, data_format, dilation_rate)
+    return conv2d(mid, pointwise_kernel, (1, 1), "valid", data_format)
+
+
+def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank):
+    if pool_mode not in ("max", "avg"):
+        raise ValueError(f"pool_mode must be 'max' or 'avg'; got {pool_mode!r}.")
+    padding = _padding(padding)
+    data_format = config.normalize_data_format(data_format)
+    x = convert_to_tensor(x)
+    if x.ndim != rank + 2:
+        raise ValueError(f"{rank}-D pooling needs an input of rank {rank + 2}; got shape {x.shape}.")
+    pool_size = _tuple(pool_size, rank, "pool_size")
+    strides = pool_size if strides is None else _tuple(strides, rank, "strides")
+    sizes = _spatial(x, rank, data_format)
+    pads = _pads(sizes, pool_size, strides, (1,) * rank, padding)
+
+    def full(values, fill):
+        """Per-spatial-axis values laid out over all axes of x."""
+        values = tuple(values)
+        return (fill,) + values + (fill,) if data_format == "channels_last" else (fill, fill) + values
+
+    window, step, pairs = full(pool_size, 1), full(strides, 1), full(pads, (0, 0))
+    if pool_mode == "max":
+        # padded cells hold the identity of max, so they never win
+        if x.dtype == jnp.bool_:
+            lowest = False
+        else:
+            lowest = -np.inf if jnp.issubdtype(x.dtype, jnp.floating) else np.iinfo(x.dtype).min
+        return lax.reduce_window(x, np.array(lowest, x.dtype), lax.max, window, step, pairs)
+    (x,) = _float(x)
+    zero = np.array(0, x.dtype)
+    total = lax.reduce_window(x, zero, lax.add, window, step, pairs)
+    if padding == "valid":
+        return total / np.prod(pool_size)
+    # average over the real cells only: count them with the same windows
+    counts = lax.reduce_window(jnp.ones(full(sizes, 1), x.dtype), zero, lax.add, window, step, pairs)
+    return total / counts
+
+
+def pool1d(x, pool_size, strides=1, padding="valid", data_format=None, pool_mode="max"):
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 1)
+
+
+def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None, pool_mode="max"):
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2)
+
+
+def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None, pool_mode="max"):
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 3)
+
+
+# -- normalization --------------------------------------------------------------------
+
+def moments(x, axes, keepdims=False):
+    (x,) = _float(x)
+    axes = m._axis(axes)
+    if x.dtype in (jnp.float16, jnp.bfloat16):  # accumulate half precision in float32
+        mean, variance = moments(x.astype(jnp.float32), axes, keepdims)
+        return mean.astype(x.dtype), variance.astype(x.dtype)
+    return jnp.mean(x, axis=axes, keepdims=keepdims), jnp.var(x, axis=axes, keepdims=keepdims)
+
+
+def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
+    x, mean, var, *rest = _float(x, mean, var, *(p for p in (beta, gamma) if p is not None))
+    beta = None if beta is None else rest.pop(0)
+    gamma = None if gamma is None else rest.pop(0)
+
+    def along_axis(p):
+        if p.ndim == 1 and x.ndim > 1:
+            shape = [1] * x.ndim
+            shape[axis] = -1
+            p = jnp.reshape(p, shape)
+        return p
+
+    out = (x - along_axis(mean)) * lax.rsqrt(along_axis(var) + jnp.asarray(epsilon, x.dtype))
+    if gamma is not None:
+        out = out * along_axis(gamma)
+    if beta is not None:
+        out = out + along_axis(beta)
+    return out
+
+
+# -- losses ----------------------------------------------------------------------------
+# Half-precision inputs are computed in float32 (1 - epsilon rounds to 1 in
+# float16) and the loss is cast back.
+
+_HALF = (jnp.float16, jnp.bfloat16)
+
+
+def _wide(*xs):
+    return [x.astype(jnp.float32) if x.dtype in _HALF else x for x in xs]
+
+
+def _clipped(p):
+    eps = config.epsilon()
+    return jnp.clip(p, eps, 1.0 - eps)
+
+
+@shape_errors
+def binary_crossentropy(target, output, from_logits=False):
+    target, output = _float(target, output)
+    dt = output.dtype
+    t, o = _wide(target, output)
+    if from_logits:
+        loss = jnp.maximum(o, 0) - o * t + jnp.log1p(jnp.exp(-jnp.abs(o)))
+    else:
+        p = _clipped(o)
+        loss = -(t * jnp.log(p) + (1 - t) * jnp.log1p(-p))
+    return loss.astype(dt)
+
+
+def _log_probs(output, axis, from_logits):
+    if from_logits:
+        return jax.nn.log_softmax(output, axis=axis)
+    return jnp.log(_clipped(output / jnp.sum(output, axis=axis, keepdims=True)))
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    target, output = _float(target, output)
+    if target.shape != output.shape:
+        raise ValueError(f"categorical_crossentropy: target and output must have the same shape; "
+                         f"got {target.shape} and {output.shape}.")
+    t, o = _wide(target, output)
+    return (-jnp.sum(t * _log_probs(o, axis, from_logits), axis=axis)).astype(output.dtype)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    (output,) = _float(output)
+    target = convert_to_tensor(target)
+    axis = axis % output.ndim
+    if target.ndim == output.ndim and target.shape[-1] == 1:
+        target = jnp.squeeze(target, -1)
+    expected = output.shape[:axis] + output.shape[axis + 1:]
+    if target.shape != expected:
+        raise ValueError(f"sparse_categorical_crossentropy: target of shape {target.shape} does not match "
+                         f"output of shape {output.shape} without axis {axis} (expected {expected}).")
+    index = jnp.expand_dims(cast(target, "int32"), axis)
+    (o,) = _wide(output)
+    picked = jnp.take_along_axis(_log_probs(o, axis, from_logits), index, axis=axis)
+    return (-jnp.squeeze(picked, axis)).astype(output.dtype)

@@ -89,6 +89,4 @@ def test_variable_reads_inside_jit_see_assignments():
     fn = K.jit(lambda x: K.add(v.value, x))
     np.testing.assert_allclose(npv(fn(K.constant([1.0, 1.0]))), [2.0, 3.0])
     v.assign([5.0, 5.0])
-    if K.backend() == "jax":
-        pytest.skip("jax.jit bakes a closed-over array into the trace; pass values as arguments (as the trainer does)")
     np.testing.assert_allclose(npv(fn(K.constant([1.0, 1.0]))), [6.0, 6.0])
