@@ -113,7 +113,7 @@ def _python_scalar_dtype(value, others):
 
 def result_type(*args):
     """The dtype the operands promote to. Each arg is a dtype name (a
-    tensor's dtype) or a Python scalar (weakly typed)."""
+    tensor's dtype) or a Python or numpy scalar (weakly typed)."""
     names = [standardize_dtype(a) for a in args if isinstance(a, str)]
     scalars = [a for a in args if not isinstance(a, str)]
     for s in scalars:

@@ -755,9 +755,11 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None,
         zero_output_for_mask=False, return_all_outputs=True):
     """The Keras loop over time. inputs (batch, time, ...) (time first when
     time_major); step_function(input_t, states [+ constants]) ->
-    (output_t, new_states). mask (batch, time) bool: at masked steps the
-    states are kept and the output repeats the previous one (zeros when
-    zero_output_for_mask). Returns (last_output, outputs, new_states);
+    (output_t, new_states). mask (batch, time) bool ((time, batch) when
+    time_major): at masked steps the states are kept and the output repeats
+    the previous one (zeros in `outputs` when zero_output_for_mask;
+    last_output is always the output of the last unmasked step, so a padded
+    sequence ends as the unpadded one). Returns (last_output, outputs, new_states);
     outputs is (batch, time, ...) (only the last step when not
     return_all_outputs). Compiled engines loop with their own primitive."""
 

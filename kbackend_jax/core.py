@@ -169,7 +169,8 @@ def result_type(*xs):
 
 
 def promote(*xs):
-    """Operands as tensors of their common dtype; Python scalars stay weak."""
+    """Operands as tensors of their common dtype; Python (and numpy) scalars stay weak."""
+    xs = [x.item() if isinstance(x, np.generic) else x for x in xs]
     xs = [x if isinstance(x, _PY_SCALARS) and not isinstance(x, np.generic) else convert_to_tensor(x)
           for x in xs]
     common = jnp_dtype(result_type(*xs))

@@ -66,8 +66,8 @@ def tf_errors(fn):
 
 def _default_dtype(value, arr):
     """floatx for Python floats, int32 for Python ints (as Keras 3); numpy
-    arrays keep their dtype."""
-    if isinstance(value, (builtins.bool, builtins.int, builtins.float, list, tuple)):
+    arrays and scalars keep their dtype."""
+    if isinstance(value, (builtins.bool, builtins.int, builtins.float, list, tuple)) and not isinstance(value, np.generic):
         if arr.dtype.kind == "f":
             return config.floatx()
         if arr.dtype.kind in "iu":

@@ -29,6 +29,8 @@ def promote(*values):
     """The values as tensors of the one dtype dtypes.result_type gives them."""
     keys, items = [], []
     for v in values:
+        if isinstance(v, np.generic):  # numpy scalars are weak, as the Python scalar they hold
+            v = v.item()
         kind = _SCALAR_KIND.get(type(v))
         if kind is None:
             v = convert_to_tensor(v)

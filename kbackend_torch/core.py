@@ -128,7 +128,7 @@ def convert_to_tensor(x, dtype=None):
         return x.to(device=DEVICE, dtype=torch_dtype(dtype))
     if isinstance(x, Variable):
         return convert_to_tensor(x.value, dtype)
-    if isinstance(x, _PY_SCALARS):
+    if isinstance(x, _PY_SCALARS) and not isinstance(x, np.generic):  # numpy scalars keep their dtype
         return torch.tensor(x, dtype=torch_dtype(dtype or _default_dtype(x)), device=DEVICE)
     if isinstance(x, (list, tuple)):
         out = _from_sequence(x, dtype)

@@ -38,7 +38,12 @@ def _result(a, b, floatx):
 
 def _operands(x, y, scalars=True):
     """(x, y, dtype name): both promoted and cast to the dtype torch computes
-    in; a Python scalar is kept as is when `scalars` (and y is not also one)."""
+    in; a Python scalar is kept as is when `scalars` (and y is not also one).
+    numpy scalars are weak too: they act as the Python scalar they hold."""
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(y, np.generic):
+        y = y.item()
     tx, ty = type(x), type(y)
     if tx is torch.Tensor and ON_DEFAULT_DEVICE:  # fast paths for the common cases
         if ty is torch.Tensor and x.dtype is y.dtype and x.dtype not in _STORAGE_ONLY:

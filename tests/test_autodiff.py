@@ -1,0 +1,186 @@
+"""K.gradients, K.value_and_grad, K.stop_gradient and K.jit on the active
+engine, against gradients worked out by hand or by finite differences."""
+
+import numpy as np
+import pytest
+
+import kbackend as K
+
+RNG = np.random.default_rng(99)
+A = RNG.standard_normal((3, 2))
+B = RNG.standard_normal((2,))
+X = RNG.standard_normal((4, 3))
+
+
+def npv(x):
+    return np.asarray(K.convert_to_numpy(x))
+
+
+def _fd(f, x, step=1e-6):
+    g = np.zeros_like(x)
+    for j in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[j] += step
+        xm[j] -= step
+        g[j] = (f(xp) - f(xm)) / (2 * step)
+    return g
+
+
+# ---------------------------------------------------------------------------
+# K.gradients
+# ---------------------------------------------------------------------------
+
+def test_gradients_of_variables():
+    a = K.variable(A, dtype="float64")
+    b = K.variable(B, dtype="float64")
+    unused = K.variable(np.ones((2, 2), np.float32))
+
+    def loss():
+        return K.sum(K.square(K.add(K.dot(K.convert_to_tensor(X), a), b)))
+
+    ga, gb, gu = K.gradients(loss, [a, b, unused])
+    residual = X @ A + B
+    np.testing.assert_allclose(npv(ga), 2 * X.T @ residual, rtol=1e-12)
+    np.testing.assert_allclose(npv(gb), 2 * residual.sum(0), rtol=1e-12)
+    # a variable the loss does not use gets zeros of its shape and dtype
+    assert tuple(K.int_shape(gu)) == (2, 2) and K.dtype(gu) == "float32"
+    np.testing.assert_array_equal(npv(gu), 0)
+    # the variables are unchanged
+    np.testing.assert_array_equal(a.numpy(), A)
+
+
+def test_gradients_float32_variables():
+    v = K.variable(A)
+    (g,) = K.gradients(lambda: K.sum(K.tanh(v)), [v])
+    assert K.dtype(g) == "float32"
+    np.testing.assert_allclose(npv(g), 1 - np.tanh(A.astype(np.float32)) ** 2, rtol=1e-5)
+
+
+def test_gradients_through_variable_operators():
+    v = K.variable(B, dtype="float64")
+    (g,) = K.gradients(lambda: K.sum(v * v * 3.0 - v), [v])
+    np.testing.assert_allclose(npv(g), 6 * B - 1, rtol=1e-12)
+
+
+def test_gradients_needs_a_function():
+    v = K.variable(B)
+    with pytest.raises(TypeError, match="function"):
+        K.gradients(K.sum(v.value), [v])
+
+
+# ---------------------------------------------------------------------------
+# K.value_and_grad
+# ---------------------------------------------------------------------------
+
+def _nested_loss(params, x):
+    h = K.tanh(K.add(K.dot(x, params["dense"][0]), params["dense"][1]))
+    out = K.multiply(h, params["scale"]["gain"])
+    loss = K.mean(K.square(out))
+    return loss, {"mean_abs": K.mean(K.abs(out)), "out": out}
+
+
+def _nested_reference(w, b, gain, x):
+    out = np.tanh(x @ w + b) * gain
+    return np.mean(out ** 2), out
+
+
+def test_value_and_grad_nested_params_with_aux():
+    gain = np.array(1.5)
+    params = {"dense": [K.convert_to_tensor(A), K.convert_to_tensor(B)],
+              "scale": {"gain": K.convert_to_tensor(gain)}}
+    (value, aux), grads = K.value_and_grad(_nested_loss, has_aux=True)(params, K.convert_to_tensor(X))
+    ref_value, ref_out = _nested_reference(A, B, gain, X)
+    np.testing.assert_allclose(float(npv(value)), ref_value, rtol=1e-12)
+    np.testing.assert_allclose(float(npv(aux["mean_abs"])), np.abs(ref_out).mean(), rtol=1e-12)
+    np.testing.assert_allclose(npv(aux["out"]), ref_out, rtol=1e-12)
+    assert set(grads) == {"dense", "scale"} and isinstance(grads["dense"], list) and len(grads["dense"]) == 2
+    expected = [_fd(lambda v: _nested_reference(v, B, gain, X)[0], A),
+                _fd(lambda v: _nested_reference(A, v, gain, X)[0], B),
+                _fd(lambda v: _nested_reference(A, B, v, X)[0], gain)]
+    for got, want in zip([grads["dense"][0], grads["dense"][1], grads["scale"]["gain"]], expected):
+        assert tuple(K.int_shape(got)) == want.shape and K.dtype(got) == "float64"
+        np.testing.assert_allclose(npv(got), want, rtol=1e-6, atol=1e-9)
+
+
+def test_value_and_grad_single_tensor_and_tuple():
+    value, g = K.value_and_grad(lambda x: K.sum(K.exp(x)))(K.convert_to_tensor(B))
+    np.testing.assert_allclose(float(npv(value)), np.exp(B).sum(), rtol=1e-12)
+    np.testing.assert_allclose(npv(g), np.exp(B), rtol=1e-12)
+    _, (ga, gb) = K.value_and_grad(lambda p: K.sum(K.multiply(p[0], p[1])))(
+        (K.convert_to_tensor(B), K.convert_to_tensor(2 * B)))
+    np.testing.assert_allclose(npv(ga), 2 * B, rtol=1e-12)
+    np.testing.assert_allclose(npv(gb), B, rtol=1e-12)
+
+
+def test_value_and_grad_zeros_for_unused_params():
+    _, grads = K.value_and_grad(lambda p: K.sum(K.square(p["used"])))(
+        {"used": K.convert_to_tensor(B), "unused": K.convert_to_tensor(A)})
+    np.testing.assert_allclose(npv(grads["used"]), 2 * B, rtol=1e-12)
+    assert tuple(K.int_shape(grads["unused"])) == A.shape
+    np.testing.assert_array_equal(npv(grads["unused"]), 0)
+
+
+def test_value_and_grad_extra_args_are_not_differentiated():
+    value, g = K.value_and_grad(lambda w, x, y: K.sum(K.square(K.subtract(K.dot(x, w), y))))(
+        K.convert_to_tensor(A), K.convert_to_tensor(X), K.convert_to_tensor(np.ones((4, 2))))
+    np.testing.assert_allclose(npv(g), 2 * X.T @ (X @ A - 1), rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# stop_gradient
+# ---------------------------------------------------------------------------
+
+def test_stop_gradient():
+    def loss(x):
+        return K.sum(K.multiply(x, K.stop_gradient(x)))  # d/dx = stop(x), not 2x
+
+    value, g = K.value_and_grad(loss)(K.convert_to_tensor(B))
+    np.testing.assert_allclose(float(npv(value)), np.sum(B * B), rtol=1e-12)
+    np.testing.assert_allclose(npv(g), B, rtol=1e-12)
+    np.testing.assert_allclose(npv(K.stop_gradient(K.convert_to_tensor(B))), B)
+
+
+def test_stop_gradient_with_gradients_and_variables():
+    v = K.variable(B, dtype="float64")
+    (g,) = K.gradients(lambda: K.sum(K.square(K.stop_gradient(v)) + v), [v])
+    np.testing.assert_allclose(npv(g), np.ones_like(B))
+
+
+# ---------------------------------------------------------------------------
+# K.jit
+# ---------------------------------------------------------------------------
+
+def _model(x, w, b):
+    return K.softmax(K.add(K.dot(K.relu(x), w), b))
+
+
+def test_jit_gives_the_same_numbers():
+    args = [K.convert_to_tensor(a) for a in (X, A, B)]
+    eager = npv(_model(*args))
+    compiled = K.jit(_model)
+    np.testing.assert_allclose(npv(compiled(*args)), eager, rtol=1e-12)
+    # a second call with new values reuses the compiled function correctly
+    args2 = [K.convert_to_tensor(a * 0.5) for a in (X, A, B)]
+    np.testing.assert_allclose(npv(compiled(*args2)), npv(_model(*args2)), rtol=1e-12)
+    ref = np.maximum(X, 0) @ A + B
+    ref = np.exp(ref - ref.max(1, keepdims=True))
+    np.testing.assert_allclose(eager, ref / ref.sum(1, keepdims=True), rtol=1e-12)
+
+
+def test_jit_of_value_and_grad():
+    def loss(w, x):
+        return K.mean(K.square(K.dot(x, w)))
+
+    step = K.jit(K.value_and_grad(loss))
+    value, g = step(K.convert_to_tensor(A), K.convert_to_tensor(X))
+    np.testing.assert_allclose(float(npv(value)), np.mean((X @ A) ** 2), rtol=1e-12)
+    np.testing.assert_allclose(npv(g), 2 * X.T @ (X @ A) / (X @ A).size, rtol=1e-12)
+
+
+def test_jit_with_nested_outputs_and_float32():
+    fn = K.jit(lambda x: {"sum": K.sum(x), "pair": (K.square(x), K.negative(x))})
+    out = fn(K.convert_to_tensor(B.astype(np.float32)))
+    assert K.dtype(out["pair"][0]) == "float32"
+    np.testing.assert_allclose(npv(out["sum"]), B.astype(np.float32).sum(), rtol=1e-6)
+    np.testing.assert_allclose(npv(out["pair"][0]), B.astype(np.float32) ** 2, rtol=1e-6)
+    np.testing.assert_allclose(npv(out["pair"][1]), -B.astype(np.float32), rtol=1e-6)
