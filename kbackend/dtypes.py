@@ -42,6 +42,32 @@ def standardize_dtype(dtype):
     return name
 
 
+def default_dtype(value, array=None):
+    """The dtype a tensor made from `value` gets when none is asked for:
+    Python floats floatx, ints int32, bools bool, complex complex64, and
+    lists/tuples the same by the kind of their elements (`array`: value as a
+    numpy array, if already made). None for numpy arrays and scalars, which
+    keep their own dtype."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return None
+    if isinstance(value, (list, tuple)):
+        kind = (np.asarray(value) if array is None else array).dtype.kind
+    elif isinstance(value, builtins.bool):
+        kind = "b"
+    elif isinstance(value, builtins.int):
+        kind = "i"
+    elif isinstance(value, builtins.float):
+        kind = "f"
+    elif isinstance(value, builtins.complex):
+        kind = "c"
+    else:
+        return None
+    if kind == "f":
+        from . import config
+        return config.floatx()
+    return {"b": "bool", "i": "int32", "u": "int32", "c": "complex64"}.get(kind)
+
+
 def is_float(dtype):
     return standardize_dtype(dtype) in FLOATS
 

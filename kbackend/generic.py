@@ -7,6 +7,19 @@ one-line call, e.g. `def rnn(...): return generic.rnn(_ops(), ...)`.
 from . import tree
 
 
+def gradients_variables(loss_fn, variables):
+    """The checked arguments of `gradients`: the Variables, as a list."""
+    from .variable import Variable
+    if not callable(loss_fn):
+        raise TypeError("gradients(loss_fn, variables) needs a function returning the loss, "
+                        f"not a {type(loss_fn).__name__}: write K.gradients(lambda: loss(...), variables).")
+    variables = list(variables)
+    for v in variables:
+        if not isinstance(v, Variable):
+            raise TypeError(f"gradients: variables must be kbackend Variables; got {type(v).__name__}.")
+    return variables
+
+
 def _normalize_axis(axis, ndim):
     return axis + ndim if axis < 0 else axis
 

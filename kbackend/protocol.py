@@ -791,6 +791,15 @@ def fori_loop(lower, upper, body_fun, init_val):
     """val = body_fun(i, val) for i in range(lower, upper); returns val."""
 
 
+def export(namespace):
+    """Bind each op an engine package's group modules define (namespace is
+    the package's globals(), holding those modules) at the package level."""
+    for name, group in GROUPS.items():
+        fn = getattr(namespace[group], name, None)
+        if fn is not None:
+            namespace[name] = fn
+
+
 def signature(name):
     """The protocol signature of op `name`."""
     return inspect.signature(OPS[name])

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from kbackend import scope
+from kbackend import generic, scope
 from kbackend.variable import Variable
 
 from .core import convert_to_tensor
@@ -33,13 +33,7 @@ def value_and_grad(fn, has_aux=False):
 
 
 def gradients(loss_fn, variables):
-    if not callable(loss_fn):
-        raise TypeError("gradients(loss_fn, variables) needs a function returning the loss, "
-                        f"not a {type(loss_fn).__name__}: write K.gradients(lambda: loss(...), variables).")
-    variables = list(variables)
-    for v in variables:
-        if not isinstance(v, Variable):
-            raise TypeError(f"gradients: variables must be kbackend Variables; got {type(v).__name__}.")
+    variables = generic.gradients_variables(loss_fn, variables)
     values = [convert_to_tensor(v.value) for v in variables]
 
     def loss_of(traced):

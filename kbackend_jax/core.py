@@ -50,19 +50,6 @@ def shape_errors(fn):
     return op
 
 
-def _default_dtype(value):
-    """floatx for Python floats, int32 for Python ints (as Keras 3)."""
-    if isinstance(value, builtins.bool):
-        return "bool"
-    if isinstance(value, builtins.int):
-        return "int32"
-    if isinstance(value, builtins.float):
-        return config.floatx()
-    if isinstance(value, builtins.complex):
-        return "complex64"
-    return None
-
-
 def _from_numpy(x, dtype):
     # Host data becomes a concrete array even while jax traces (jnp.asarray would
     # give a tracer there), so a Variable created inside jit keeps real storage.
@@ -105,7 +92,7 @@ def convert_to_tensor(x, dtype=None):
         return _from_numpy(x, dtype)
     if isinstance(x, _PY_SCALARS):
         with jax.ensure_compile_time_eval():
-            return jnp.asarray(x, dtype=jnp_dtype(dtype or _default_dtype(x)))
+            return jnp.asarray(x, dtype=jnp_dtype(dtype or dtypes.default_dtype(x)))
     if hasattr(x, "__array__"):  # foreign arrays (torch, tf) through the array protocol
         return _from_numpy(np.asarray(x), dtype)
     raise TypeError(f"Cannot convert {type(x).__name__} to a tensor.")

@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from kbackend import scope, tree
+from kbackend import generic, scope, tree
 
 
 class Node:
@@ -201,10 +201,7 @@ def value_and_grad(fn, has_aux=False):
 
 
 def gradients(loss_fn, variables):
-    if not callable(loss_fn):
-        raise TypeError("gradients(loss_fn, variables) needs a function returning the loss, "
-                        f"not a {type(loss_fn).__name__}: write K.gradients(lambda: loss(...), variables).")
-    variables = list(variables)
+    variables = generic.gradients_variables(loss_fn, variables)
     values = [v.value for v in variables]
     boxes = [_leaf(v) for v in values]
     with scope.StatelessScope(dict(zip(variables, boxes))):

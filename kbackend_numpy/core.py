@@ -1,7 +1,6 @@
 """Tensors and dtypes of the numpy engine: the tensor type is numpy.ndarray
 (a `Box` while a gradient is being taken)."""
 
-import builtins
 import functools
 
 import numpy as np
@@ -33,35 +32,13 @@ def dtype_name(np_dt):
     return dtypes.standardize_dtype(np_dt.name)
 
 
-def _default_dtype(value):
-    """floatx for Python floats, int32 for Python ints (as Keras 3); numpy
-    scalars keep their dtype."""
-    if isinstance(value, np.generic):
-        return None
-    if isinstance(value, builtins.bool):
-        return "bool"
-    if isinstance(value, builtins.int):
-        return "int32"
-    if isinstance(value, builtins.float):
-        return config.floatx()
-    if isinstance(value, complex):
-        return "complex64"
-    if isinstance(value, (list, tuple)):
-        arr = np.asarray(value)
-        if arr.dtype.kind == "f":
-            return config.floatx()
-        if arr.dtype.kind in "iu":
-            return "int32"
-    return None
-
-
 def convert_to_tensor(x, dtype=None):
     if isinstance(x, Variable):
         x = x.value
     if isinstance(x, Box):
         return x if dtype is None or dtype_name(x.dtype) == dtypes.standardize_dtype(dtype) else cast(x, dtype)
     if dtype is None:
-        dtype = _default_dtype(x)
+        dtype = dtypes.default_dtype(x)
     if isinstance(x, np.ndarray) and (dtype is None or x.dtype == np_dtype(dtype)):
         return x
     if hasattr(x, "__array__") and not isinstance(x, (np.ndarray, np.generic)) and dtype is None:

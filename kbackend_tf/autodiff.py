@@ -1,7 +1,7 @@
 """Gradients and compilation of the TensorFlow engine: tf.GradientTape and
 tf.function."""
 
-from kbackend import scope, tree
+from kbackend import generic, scope, tree
 
 from .core import convert_to_tensor, tf, tf_errors
 
@@ -19,10 +19,7 @@ def _differentiable(values):
 
 
 def gradients(loss_fn, variables):
-    if not callable(loss_fn):
-        raise TypeError("gradients(loss_fn, variables) needs a function returning the loss, "
-                        f"not a {type(loss_fn).__name__}: write K.gradients(lambda: loss(...), variables).")
-    variables = list(variables)
+    variables = generic.gradients_variables(loss_fn, variables)
     # fresh tensors, one per Variable, that the tape watches in place of the Variables
     values = [tf.identity(convert_to_tensor(v.value)) for v in variables]
     with tf.GradientTape(watch_accessed_variables=False) as tape:

@@ -64,19 +64,6 @@ def tf_errors(fn):
     return op
 
 
-def _default_dtype(value, arr):
-    """floatx for Python floats, int32 for Python ints (as Keras 3); numpy
-    arrays and scalars keep their dtype."""
-    if isinstance(value, (builtins.bool, builtins.int, builtins.float, list, tuple)) and not isinstance(value, np.generic):
-        if arr.dtype.kind == "f":
-            return config.floatx()
-        if arr.dtype.kind in "iu":
-            return "int32"
-    if isinstance(value, complex):
-        return "complex64"
-    return dtypes.standardize_dtype(arr.dtype.name)
-
-
 def _holds_tensor(value):
     if isinstance(value, (list, tuple)):
         return builtins.any(_holds_tensor(v) for v in value)
@@ -101,7 +88,7 @@ def convert_to_tensor(x, dtype=None):
         raise TypeError(f"Cannot convert {type(x).__name__} to a tensor.")
     if arr.dtype.kind in "USV":
         raise TypeError(f"Cannot convert {x!r:.50} to a tensor.")
-    target = tf_dtype(dtype or _default_dtype(x, arr))
+    target = tf_dtype(dtype or dtypes.default_dtype(x, arr) or arr.dtype.name)
     t = tf.convert_to_tensor(arr)
     return t if t.dtype == target else tf.cast(t, target)
 

@@ -8,7 +8,7 @@ the graph alive.
 
 import torch
 
-from kbackend import scope, tree
+from kbackend import generic, scope, tree
 
 from .core import convert_to_tensor
 
@@ -44,10 +44,7 @@ def _detach(structure):
 
 
 def gradients(loss_fn, variables):
-    if not callable(loss_fn):
-        raise TypeError("gradients(loss_fn, variables) needs a function returning the loss, "
-                        f"not a {type(loss_fn).__name__}: write K.gradients(lambda: loss(...), variables).")
-    variables = list(variables)
+    variables = generic.gradients_variables(loss_fn, variables)
     leaves = [_leaf(v.value) for v in variables]
     with torch.enable_grad(), scope.StatelessScope(dict(zip(variables, leaves))):
         loss = loss_fn()

@@ -69,19 +69,6 @@ def wrap_errors(namespace, names):
         namespace[name] = _errors_to_python(namespace[name])
 
 
-def _default_dtype(value):
-    """floatx for Python floats, int32 for Python ints (as Keras 3)."""
-    if isinstance(value, builtins.bool):
-        return "bool"
-    if isinstance(value, builtins.int):
-        return "int32"
-    if isinstance(value, builtins.float):
-        return config.floatx()
-    if isinstance(value, builtins.complex):
-        return "complex64"
-    return None
-
-
 def _from_numpy(arr):
     if arr.dtype == object:
         raise TypeError("Cannot convert an object array to a tensor.")
@@ -129,7 +116,7 @@ def convert_to_tensor(x, dtype=None):
     if isinstance(x, Variable):
         return convert_to_tensor(x.value, dtype)
     if isinstance(x, _PY_SCALARS) and not isinstance(x, np.generic):  # numpy scalars keep their dtype
-        return torch.tensor(x, dtype=torch_dtype(dtype or _default_dtype(x)), device=DEVICE)
+        return torch.tensor(x, dtype=torch_dtype(dtype or dtypes.default_dtype(x)), device=DEVICE)
     if isinstance(x, (list, tuple)):
         out = _from_sequence(x, dtype)
     elif isinstance(x, (np.ndarray, np.generic)):
