@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from kbackend import config, dtypes
+from kbackend import config, conv_utils, dtypes
 
 from . import math as m
 from .core import cast, convert_to_tensor, dtype_name, promote, shape_errors
@@ -121,39 +121,6 @@ def _specs(rank, data_format):
     return io, s + "IO", io
 
 
-def _tuple(value, rank, what):
-    if isinstance(value, (builtins.int, np.integer)):
-        return (builtins.int(value),) * rank
-    value = tuple(builtins.int(v) for v in value)
-    if len(value) != rank:
-        raise ValueError(f"{what} needs {rank} values; got {value}.")
-    return value
-
-
-def _padding(padding, causal_ok=False):
-    allowed = ("valid", "same", "causal") if causal_ok else ("valid", "same")
-    p = padding.lower() if isinstance(padding, str) else padding
-    if p not in allowed:
-        raise ValueError(f"padding must be one of {', '.join(allowed)}; got {padding!r}.")
-    return p
-
-
-def _pads(sizes, kernel, strides, dilation, padding):
-    """(before, after) per spatial axis; "same" as TensorFlow, the smaller half first."""
-    pads = []
-    for n, k, s, d in zip(sizes, kernel, strides, dilation):
-        span = (k - 1) * d + 1
-        if padding == "valid":
-            pads.append((0, 0))
-        elif padding == "causal":
-            pads.append((span - 1, 0))
-        else:
-            out = -(-n // s)
-            total = builtins.max((out - 1) * s + span - n, 0)
-            pads.append((total // 2, total - total // 2))
-    return pads
-
-
 def _spatial(x, rank, data_format):
     return x.shape[1:1 + rank] if data_format == "channels_last" else x.shape[2:2 + rank]
 
@@ -164,23 +131,19 @@ def _conv_setup(x, kernel, rank, strides, dilation_rate, data_format):
     if x.ndim != rank + 2 or kernel.ndim != rank + 2:
         raise ValueError(f"a {rank}-D convolution needs an input and a kernel of rank {rank + 2}; "
                          f"got shapes {x.shape} and {kernel.shape}.")
-    strides = _tuple(strides, rank, "strides")
-    dilation = _tuple(dilation_rate, rank, "dilation_rate")
-    if builtins.max(strides) > 1 and builtins.max(dilation) > 1:
-        raise ValueError(f"strides > 1 cannot be combined with dilation_rate > 1; "
-                         f"got strides={strides}, dilation_rate={dilation}.")
+    strides, dilation = conv_utils.conv_strides_dilation(strides, dilation_rate, rank)
     return x, kernel, strides, dilation, data_format
 
 
 @shape_errors
 def _conv(x, kernel, rank, strides, padding, data_format, dilation_rate, causal_ok=False, groups=None):
-    padding = _padding(padding, causal_ok)
+    padding = conv_utils.normalize_padding(padding, causal_ok)
     x, kernel, strides, dilation, data_format = _conv_setup(x, kernel, rank, strides, dilation_rate, data_format)
     channels = x.shape[-1] if data_format == "channels_last" else x.shape[1]
     if groups is None and kernel.shape[-2] != channels:
         raise ValueError(f"the kernel expects {kernel.shape[-2]} input channels; x of shape {x.shape} "
                          f"has {channels} ({data_format}).")
-    pads = _pads(_spatial(x, rank, data_format), kernel.shape[:rank], strides, dilation, padding)
+    pads = conv_utils.pad_amounts(_spatial(x, rank, data_format), kernel.shape[:rank], strides, dilation, padding)
     return lax.conv_general_dilated(x, kernel, strides, pads, rhs_dilation=dilation,
                                     dimension_numbers=_specs(rank, data_format),
                                     feature_group_count=groups or 1)
@@ -201,27 +164,24 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None, dila
 @shape_errors
 def conv2d_transpose(x, kernel, output_shape=None, strides=(1, 1), padding="valid",
                      data_format=None, dilation_rate=(1, 1)):
-    padding = _padding(padding)
+    padding = conv_utils.normalize_padding(padding)
     x, kernel, strides, dilation, data_format = _conv_setup(x, kernel, 2, strides, dilation_rate, data_format)
     last = data_format == "channels_last"
     if kernel.shape[3] != (x.shape[-1] if last else x.shape[1]):
         raise ValueError(f"conv2d_transpose: the kernel (rows, cols, out, in) of shape {kernel.shape} "
                          f"does not match the channels of x with shape {x.shape} ({data_format}).")
     sizes = _spatial(x, 2, data_format)
-    spans = [(k - 1) * d + 1 for k, d in zip(kernel.shape[:2], dilation)]
-    if output_shape is None:
-        targets = [(n - 1) * s + sp if padding == "valid" else n * s for n, s, sp in zip(sizes, strides, spans)]
-    else:
-        targets = [builtins.int(v) for v in (output_shape[1:3] if last else output_shape[2:4])]
+    spans = conv_utils.extents(kernel.shape[:2], dilation)
+    targets = conv_utils.transpose_output_sizes(sizes, kernel.shape[:2], strides, dilation, padding,
+                                                output_shape, channels_first=not last)
     # the forward conv2d from `targets` to `sizes` pads (before, after); its
     # input gradient is a stride-1 conv of the stride-dilated x with the flipped
     # kernel, padded by span - 1 - before and span - 1 - after (+ what the
     # forward conv's floor division dropped, so the output has the target size)
+    forward = conv_utils.pad_amounts(targets, kernel.shape[:2], strides, dilation, padding)
     pads = []
-    for n, s, sp, t in zip(sizes, strides, spans, targets):
-        total = 0 if padding == "valid" else builtins.max((n - 1) * s + sp - t, 0)
-        before, after = total // 2, total - total // 2
-        dropped = t + total - sp - (n - 1) * s
+    for n, s, sp, t, (before, after) in zip(sizes, strides, spans, targets, forward):
+        dropped = t + before + after - sp - (n - 1) * s
         pads.append((sp - 1 - before, sp - 1 - after + dropped))
     flipped = jnp.transpose(jnp.flip(kernel, (0, 1)), (0, 1, 3, 2))
     return lax.conv_general_dilated(x, flipped, (1, 1), pads, lhs_dilation=strides, rhs_dilation=dilation,
@@ -252,17 +212,13 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
 
 
 def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank):
-    if pool_mode not in ("max", "avg"):
-        raise ValueError(f"pool_mode must be 'max' or 'avg'; got {pool_mode!r}.")
-    padding = _padding(padding)
+    pool_size, strides, padding = conv_utils.pool_args(pool_size, strides, padding, pool_mode, rank)
     data_format = config.normalize_data_format(data_format)
     x = convert_to_tensor(x)
     if x.ndim != rank + 2:
         raise ValueError(f"{rank}-D pooling needs an input of rank {rank + 2}; got shape {x.shape}.")
-    pool_size = _tuple(pool_size, rank, "pool_size")
-    strides = pool_size if strides is None else _tuple(strides, rank, "strides")
     sizes = _spatial(x, rank, data_format)
-    pads = _pads(sizes, pool_size, strides, (1,) * rank, padding)
+    pads = conv_utils.pad_amounts(sizes, pool_size, strides, (1,) * rank, padding)
 
     def full(values, fill):
         """Per-spatial-axis values laid out over all axes of x."""

@@ -12,48 +12,12 @@ import math as _pymath
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-PADDINGS = ("valid", "same", "causal")
-
-
-def tuple_arg(value, n, name):
-    """An int or a sequence of n ints as a tuple of n positive ints."""
-    if isinstance(value, (int, np.integer)):
-        value = (int(value),) * n
-    value = tuple(int(v) for v in value)
-    if len(value) != n or min(value) < 1:
-        raise ValueError(f"{name} must be a positive int or {n} positive ints; got {value}.")
-    return value
-
-
-def check_padding(padding, allow_causal=False):
-    p = padding.lower() if isinstance(padding, str) else padding
-    allowed = PADDINGS if allow_causal else PADDINGS[:2]
-    if p not in allowed:
-        raise ValueError(f"padding must be one of {', '.join(allowed)}; got {padding!r}.")
-    return p
-
-
-def extents(kernel, dilation):
-    """The span of each dilated kernel axis."""
-    return tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
-
-
-def pad_amounts(sizes, kernel, strides, dilation, padding):
-    """(before, after) per spatial axis, as TensorFlow pads."""
-    pads = []
-    for n, e, s in zip(sizes, extents(kernel, dilation), strides):
-        if padding == "same":
-            total = max((-(-n // s) - 1) * s + e - n, 0)
-            pads.append((total // 2, total - total // 2))
-        elif padding == "causal":
-            pads.append((e - 1, 0))
-        else:
-            pads.append((0, 0))
-    return tuple(pads)
+from kbackend.conv_utils import extents, output_sizes
 
 
 def out_sizes(padded, kernel, strides, dilation):
-    sizes = tuple((n - e) // s + 1 for n, e, s in zip(padded, extents(kernel, dilation), strides))
+    """The output sizes of windows over an already padded input, which must fit."""
+    sizes = output_sizes(padded, kernel, strides, dilation, "valid")
     if min(sizes) < 1:
         raise ValueError(f"The window {tuple(kernel)} (dilation {tuple(dilation)}) does not fit in the "
                          f"input of spatial size {tuple(padded)}.")

@@ -13,7 +13,7 @@ import math as _pymath
 
 import numpy as np
 
-from kbackend import config, dtypes
+from kbackend import config, conv_utils, dtypes
 
 from . import conv, core, math, random
 from .autodiff import Box, Node, differentiable, raw
@@ -59,10 +59,7 @@ def _float_inputs(*xs):
 
 
 def _channels_first(data_format):
-    data_format = config.image_data_format() if data_format is None else data_format
-    if data_format not in config.DATA_FORMATS:
-        raise ValueError(f"data_format must be one of {', '.join(config.DATA_FORMATS)}; got {data_format!r}.")
-    return data_format == "channels_first"
+    return config.normalize_data_format(data_format) == "channels_first"
 
 
 def _to_last(a, channels_first):
@@ -320,11 +317,9 @@ def _conv_options(x, kernel, nd, strides, padding, data_format, dilation_rate, a
     if raw(x).ndim != nd + 2 or raw(kernel).ndim != nd + 2:
         raise ValueError(f"A {nd}-D convolution needs an input of rank {nd + 2} and a kernel of rank {nd + 2}; "
                          f"got shapes {raw(x).shape} and {raw(kernel).shape}.")
-    strides = conv.tuple_arg(strides, nd, "strides")
-    dilation = conv.tuple_arg(dilation_rate, nd, "dilation_rate")
-    if max(strides) > 1 and max(dilation) > 1:
-        raise ValueError(f"strides {strides} > 1 cannot be combined with dilation_rate {dilation} > 1.")
-    return x, kernel, strides, conv.check_padding(padding, allow_causal), dilation, _channels_first(data_format)
+    strides, dilation = conv_utils.conv_strides_dilation(strides, dilation_rate, nd)
+    padding = conv_utils.normalize_padding(padding, allow_causal)
+    return x, kernel, strides, padding, dilation, _channels_first(data_format)
 
 
 def _check_channels(x, channels, cf, kernel_shape, what):
@@ -338,7 +333,7 @@ def _check_channels(x, channels, cf, kernel_shape, what):
 def _conv(x, w, strides, padding, dilation, cf, needs):
     x = _to_last(x, cf)
     xc, wc = _up(x), _up(w)
-    pads = conv.pad_amounts(x.shape[1:-1], w.shape[:-2], strides, dilation, padding)
+    pads = conv_utils.pad_amounts(x.shape[1:-1], w.shape[:-2], strides, dilation, padding)
     xp = conv.pad(xc, pads)
     y, cols = conv.conv(xp, wc, strides, dilation)
     padded_shape = xp.shape
@@ -380,7 +375,7 @@ def _conv_transpose(x, w, out_spatial, strides, padding, dilation, cf, needs):
     # x is the output gradient of a convolution of kernel w (*k, out channels, in channels)
     x = _to_last(x, cf)
     xc, wc = _up(x), _up(w)
-    pads = conv.pad_amounts(out_spatial, w.shape[:-2], strides, dilation, padding)
+    pads = conv_utils.pad_amounts(out_spatial, w.shape[:-2], strides, dilation, padding)
     y_shape = (x.shape[0],) + tuple(out_spatial) + (w.shape[-2],)
     padded_shape = (x.shape[0],) + tuple(n + b + a for n, (b, a) in zip(out_spatial, pads)) + (w.shape[-2],)
     y = conv.conv_input_grad(xc, wc, padded_shape, strides, dilation)[conv.interior(y_shape, pads)]
@@ -406,21 +401,8 @@ def conv2d_transpose(x, kernel, output_shape=None, strides=(1, 1), padding="vali
     _check_channels(x, kshape[-1], cf, kshape, "conv2d_transpose")
     xshape = raw(x).shape
     sizes = xshape[2:] if cf else xshape[1:-1]
-    ext = conv.extents(kshape[:2], dilation)
-    if output_shape is None:
-        out = tuple(n * s if padding == "same" else (n - 1) * s + e for n, s, e in zip(sizes, strides, ext))
-    else:
-        output_shape = tuple(output_shape)
-        if len(output_shape) != 4:
-            raise ValueError(f"conv2d_transpose: output_shape must have 4 entries; got {output_shape}.")
-        out = tuple(int(d) for d in (output_shape[2:] if cf else output_shape[1:3]))  # the batch may be None
-        pads = conv.pad_amounts(out, kshape[:2], strides, dilation, padding)
-        padded = tuple(n + b + a for n, (b, a) in zip(out, pads))
-        if min(n - e for n, e in zip(padded, ext)) < 0 or \
-                tuple((n - e) // s + 1 for n, e, s in zip(padded, ext, strides)) != tuple(sizes):
-            raise ValueError(f"conv2d_transpose: output_shape {output_shape} does not map back to the input "
-                             f"spatial size {tuple(sizes)} with strides {strides} and padding {padding!r}.")
-    return _conv_transpose(x, kernel, out_spatial=tuple(out), strides=strides, padding=padding,
+    out = conv_utils.transpose_output_sizes(sizes, kshape[:2], strides, dilation, padding, output_shape, cf)
+    return _conv_transpose(x, kernel, out_spatial=out, strides=strides, padding=padding,
                            dilation=dilation, cf=cf)
 
 
@@ -430,7 +412,7 @@ def _depthwise(x, w, strides, padding, dilation, cf, needs):
     xc, wc = _up(x), _up(w)
     kernel, (channels, mult) = w.shape[:-2], w.shape[-2:]
     k = _pymath.prod(kernel)
-    pads = conv.pad_amounts(x.shape[1:-1], kernel, strides, dilation, padding)
+    pads = conv_utils.pad_amounts(x.shape[1:-1], kernel, strides, dilation, padding)
     xp = conv.pad(xc, pads)
     view = conv.windows(xp, kernel, strides, dilation)  # (batch, *out, *kernel, channels)
     out = view.shape[1:1 + len(kernel)]
@@ -483,7 +465,7 @@ def _pool(x, pool_size, strides, padding, mode, cf):
     xc = _up(x)
     nd = len(pool_size)
     ones = (1,) * nd
-    pads = conv.pad_amounts(x.shape[1:-1], pool_size, strides, ones, padding)
+    pads = conv_utils.pad_amounts(x.shape[1:-1], pool_size, strides, ones, padding)
     xp = conv.pad(xc, pads, -np.inf if mode == "max" else 0)
     out = conv.out_sizes(xp.shape[1:-1], pool_size, strides, ones)
     y = conv.pool(xp, pool_size, strides, out, mode)
@@ -510,12 +492,9 @@ def _pool_nd(nd, x, pool_size, strides, padding, data_format, pool_mode):
     x = _float_input(x)
     if raw(x).ndim != nd + 2:
         raise ValueError(f"pool{nd}d needs an input of rank {nd + 2}; got shape {raw(x).shape}.")
-    if pool_mode not in ("max", "avg"):
-        raise ValueError(f"pool_mode must be 'max' or 'avg'; got {pool_mode!r}.")
-    pool_size = conv.tuple_arg(pool_size, nd, "pool_size")
-    strides = pool_size if strides is None else conv.tuple_arg(strides, nd, "strides")
-    return _pool(x, pool_size=pool_size, strides=strides, padding=conv.check_padding(padding),
-                 mode=pool_mode, cf=_channels_first(data_format))
+    pool_size, strides, padding = conv_utils.pool_args(pool_size, strides, padding, pool_mode, nd)
+    return _pool(x, pool_size=pool_size, strides=strides, padding=padding, mode=pool_mode,
+                 cf=_channels_first(data_format))
 
 
 def pool1d(x, pool_size, strides=1, padding="valid", data_format=None, pool_mode="max"):

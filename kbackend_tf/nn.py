@@ -8,9 +8,8 @@ convolutions need equal strides, and 3-D pooling has no float64 kernel.
 
 import builtins
 import math
-import numbers
 
-from kbackend import config
+from kbackend import config, conv_utils
 
 from .core import convert_to_tensor, shape, tf, translate_errors
 from .math import as_float, logsumexp, promote
@@ -115,19 +114,6 @@ def bias_add(x, bias, data_format=None):
 _TF_FORMAT = {1: "NWC", 2: "NHWC", 3: "NDHWC"}
 
 
-def _tuple(value, rank, name):
-    values = (value,) * rank if isinstance(value, numbers.Integral) else tuple(value)
-    if len(values) != rank or not builtins.all(isinstance(v, numbers.Integral) and v >= 1 for v in values):
-        raise ValueError(f"{name} must be a positive int or {rank} of them; got {value!r}.")
-    return tuple(int(v) for v in values)
-
-
-def _padding(padding, allowed):
-    if not isinstance(padding, str) or padding.lower() not in allowed:
-        raise ValueError(f"padding must be one of {', '.join(allowed)}; got {padding!r}.")
-    return padding.lower()
-
-
 def _to_channels_last(x):
     n = x.shape.rank
     return tf.transpose(x, [0] + list(range(2, n)) + [1])
@@ -141,12 +127,8 @@ def _to_channels_first(x):
 def _prepare(rank, x, kernels, strides, padding, data_format, dilation_rate, causal=False):
     """Checked options and channels_last operands of one dtype for a convolution."""
     first = config.normalize_data_format(data_format) == "channels_first"
-    padding = _padding(padding, ("valid", "same", "causal") if causal else ("valid", "same"))
-    strides = _tuple(strides, rank, "strides")
-    dilations = _tuple(dilation_rate, rank, "dilation_rate")
-    if builtins.max(strides) > 1 and builtins.max(dilations) > 1:
-        raise ValueError(f"strides > 1 cannot be combined with dilation_rate > 1; got strides={strides}, "
-                         f"dilation_rate={dilations}.")
+    padding = conv_utils.normalize_padding(padding, allow_causal=causal)
+    strides, dilations = conv_utils.conv_strides_dilation(strides, dilation_rate, rank)
     x, *kernels = promote(x, *kernels)
     if x.shape.rank != rank + 2 or kernels[0].shape.rank != rank + 2:
         raise ValueError(f"A {rank}-D convolution needs an input and a kernel of rank {rank + 2}; "
@@ -197,18 +179,20 @@ def conv2d_transpose(x, kernel, output_shape=None, strides=(1, 1), padding="vali
                      data_format=None, dilation_rate=(1, 1)):
     x, (kernel,), strides, dilations, padding, first = _prepare(
         2, x, [kernel], strides, padding, data_format, dilation_rate)
-    kernel = _dilate(kernel, dilations)  # TF's CPU transposed convolution cannot dilate
     dims = shape(x)
     if output_shape is None:
-        spatial = [n * s if padding == "same" else (n - 1) * s + k
-                   for n, s, k in zip(dims[1:3], strides, kernel.shape[:2])]
+        spatial = conv_utils.transpose_output_sizes(dims[1:3], kernel.shape[:2], strides, dilations, padding)
         output_shape = (dims[0], *spatial, kernel.shape[2])
     else:
         output_shape = list(output_shape)
         if first:
             output_shape = [output_shape[0]] + output_shape[2:] + [output_shape[1]]
+        if all(isinstance(d, int) for d in list(dims[1:3]) + output_shape[1:3]):
+            conv_utils.transpose_output_sizes(dims[1:3], kernel.shape[:2], strides, dilations, padding,
+                                              output_shape)  # TF's own error would be an AbortedError
         if output_shape[0] is None:
             output_shape[0] = dims[0]
+    kernel = _dilate(kernel, dilations)  # TF's CPU transposed convolution cannot dilate
     y = tf.nn.conv2d_transpose(x, kernel, output_shape, strides=strides, padding=padding.upper(),
                                data_format="NHWC")
     return _to_channels_first(y) if first else y
@@ -251,12 +235,9 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
 # -- pooling --------------------------------------------------------------------
 
 def _pool(rank, x, pool_size, strides, padding, data_format, pool_mode):
-    if pool_mode not in ("max", "avg"):
-        raise ValueError(f"pool_mode must be 'max' or 'avg'; got {pool_mode!r}.")
+    pool_size, strides, padding = conv_utils.pool_args(pool_size, strides, padding, pool_mode, rank)
+    padding = padding.upper()
     first = config.normalize_data_format(data_format) == "channels_first"
-    padding = _padding(padding, ("valid", "same")).upper()
-    pool_size = _tuple(pool_size, rank, "pool_size")
-    strides = pool_size if strides is None else _tuple(strides, rank, "strides")
     x = as_float(x) if pool_mode == "avg" else convert_to_tensor(x)
     if x.shape.rank != rank + 2:
         raise ValueError(f"{rank}-D pooling needs an input of rank {rank + 2}; got shape {x.shape}.")

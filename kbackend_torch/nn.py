@@ -12,7 +12,7 @@ import builtins
 import torch
 import torch.nn.functional as F
 
-from kbackend import config, dtypes, protocol
+from kbackend import config, conv_utils, dtypes, protocol
 
 from .core import _NAMES, _TORCH, convert_to_tensor, wrap_errors
 from .math import _float, _operands
@@ -116,18 +116,6 @@ def bias_add(x, bias, data_format=None):
 
 # -- convolution helpers ------------------------------------------------------
 
-def _tuple(value, rank, what):
-    values = (value,) * rank if isinstance(value, int) else tuple(int(v) for v in value)
-    if len(values) != rank:
-        raise ValueError(f"{what} must be an int or {rank} ints; got {value!r}.")
-    return values
-
-
-def _check_padding(padding, allowed=("valid", "same")):
-    if padding not in allowed:
-        raise ValueError(f"padding must be one of {', '.join(map(repr, allowed))}; got {padding!r}.")
-
-
 def _prepare(x, rank, data_format, strides, dilation_rate):
     """x as a float channels-first tensor, plus normalized options."""
     data_format = config.normalize_data_format(data_format)
@@ -137,26 +125,12 @@ def _prepare(x, rank, data_format, strides, dilation_rate):
                          f"got shape {tuple(x.shape)}.")
     if data_format == "channels_last":
         x = torch.movedim(x, -1, 1)
-    strides = _tuple(strides, rank, "strides")
-    dilation = _tuple(dilation_rate, rank, "dilation_rate")
-    if builtins.any(s > 1 for s in strides) and builtins.any(d > 1 for d in dilation):
-        raise ValueError(f"strides > 1 together with dilation_rate > 1 is not supported; "
-                         f"got strides={strides}, dilation_rate={dilation}.")
+    strides, dilation = conv_utils.conv_strides_dilation(strides, dilation_rate, rank)
     return x, data_format, strides, dilation
 
 
 def _finish(y, data_format):
     return torch.movedim(y, 1, -1) if data_format == "channels_last" else y
-
-
-def _same_pads(sizes, kernel, strides, dilation):
-    """TensorFlow's "same" padding: (before, after) per spatial axis."""
-    pads = []
-    for n, k, s, d in zip(sizes, kernel, strides, dilation):
-        out = -(-n // s)
-        total = builtins.max((out - 1) * s + (k - 1) * d + 1 - n, 0)
-        pads.append((total // 2, total - total // 2))
-    return pads
 
 
 def _padded(x, pads, value=0.0):
@@ -177,7 +151,7 @@ _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 
 
 def _conv(x, kernel, rank, strides, padding, data_format, dilation_rate, depthwise=False):
-    _check_padding(padding, ("valid", "same", "causal") if rank == 1 else ("valid", "same"))
+    padding = conv_utils.normalize_padding(padding, allow_causal=rank == 1)
     x, data_format, strides, dilation = _prepare(x, rank, data_format, strides, dilation_rate)
     x, kernel = _same_dtype(x, kernel)
     if kernel.dim() != rank + 2:
@@ -196,12 +170,7 @@ def _conv(x, kernel, rank, strides, padding, data_format, dilation_rate, depthwi
         groups = in_channels // kernel.shape[-2]
     weight = kernel.permute((rank + 1, rank) + tuple(range(rank)))
     size = weight.shape[2:]
-    if padding == "valid":
-        pads = (0,) * rank
-    elif padding == "causal":
-        x, pads = F.pad(x, ((size[0] - 1) * dilation[0], 0)), (0,)
-    else:
-        x, pads = _padded(x, _same_pads(x.shape[2:], size, strides, dilation))
+    x, pads = _padded(x, conv_utils.pad_amounts(x.shape[2:], size, strides, dilation, padding))
     y = _CONV[rank](x, weight, stride=strides, padding=pads, dilation=dilation, groups=groups)
     return _finish(y, data_format)
 
@@ -231,33 +200,20 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
 
 def conv2d_transpose(x, kernel, output_shape=None, strides=(1, 1), padding="valid",
                      data_format=None, dilation_rate=(1, 1)):
-    _check_padding(padding)
+    padding = conv_utils.normalize_padding(padding)
     x, data_format, strides, dilation = _prepare(x, 2, data_format, strides, dilation_rate)
     x, kernel = _same_dtype(x, kernel)
     if kernel.dim() != 4 or kernel.shape[3] != x.shape[1]:
         raise ValueError(f"conv2d_transpose: the kernel (rows, cols, out, in) has shape {tuple(kernel.shape)} "
                          f"but x has {x.shape[1]} channels.")
     size = kernel.shape[:2]
-    extent = [(k - 1) * d + 1 for k, d in zip(size, dilation)]
-    sizes_in = x.shape[2:]
-    if output_shape is None:
-        sizes_out = [(n - 1) * s + e if padding == "valid" else n * s
-                     for n, s, e in zip(sizes_in, strides, extent)]
-    else:
-        output_shape = tuple(int(v) for v in output_shape)
-        if len(output_shape) != 4:
-            raise ValueError(f"conv2d_transpose: output_shape must have 4 entries; got {output_shape}.")
-        sizes_out = list(output_shape[1:3] if data_format == "channels_last" else output_shape[2:])
-    for n_in, n_out, s, e in zip(sizes_in, sizes_out, strides, extent):
-        forward = -(-n_out // s) if padding == "same" else (n_out - e) // s + 1
-        if forward != n_in:
-            raise ValueError(f"conv2d_transpose: an output of spatial size {tuple(sizes_out)} does not convolve "
-                             f"back to the input's {tuple(sizes_in)} with strides {strides} and {padding!r} padding.")
+    sizes_out = conv_utils.transpose_output_sizes(x.shape[2:], size, strides, dilation, padding, output_shape,
+                                                  channels_first=data_format == "channels_first")
     # the full transposed convolution, then the window the forward conv saw:
     # drop its "before" padding, and zero-fill rows it never reached
     weight = kernel.permute(3, 2, 0, 1)  # (in, out, rows, cols)
     full = F.conv_transpose2d(x, weight, stride=strides, dilation=dilation)
-    pads = _same_pads(sizes_out, size, strides, dilation) if padding == "same" else [(0, 0), (0, 0)]
+    pads = conv_utils.pad_amounts(sizes_out, size, strides, dilation, padding)
     y = full[:, :, pads[0][0]:pads[0][0] + sizes_out[0], pads[1][0]:pads[1][0] + sizes_out[1]]
     missing = [n - have for n, have in zip(sizes_out, y.shape[2:])]
     if builtins.any(missing):
@@ -272,12 +228,9 @@ _AVG_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 
 
 def _pool(x, rank, pool_size, strides, padding, data_format, pool_mode):
-    _check_padding(padding)
-    if pool_mode not in ("max", "avg"):
-        raise ValueError(f"pool_mode must be 'max' or 'avg'; got {pool_mode!r}.")
+    size, strides, padding = conv_utils.pool_args(pool_size, strides, padding, pool_mode, rank)
     x, data_format, strides, _ = _prepare(x, rank, data_format, strides, 1)
-    size = _tuple(pool_size, rank, "pool_size")
-    pads = _same_pads(x.shape[2:], size, strides, (1,) * rank) if padding == "same" else [(0, 0)] * rank
+    pads = conv_utils.pad_amounts(x.shape[2:], size, strides, (1,) * rank, padding)
     padded = builtins.any(b or a for b, a in pads)
     flat = [w for pair in reversed(pads) for w in pair]
     if pool_mode == "max":

@@ -181,6 +181,9 @@ MISUSE = {
     "cast-unknown-dtype": lambda: K.cast(K.ones((2,)), "quaternion"),
     "conv2d-strides-and-dilation": lambda: K.conv2d(_IMAGE, _KERNEL, strides=(2, 2), dilation_rate=(2, 2)),
     "conv1d-strides-and-dilation": lambda: K.conv1d(_IMAGE[:, 0], _KERNEL[0], strides=2, dilation_rate=2),
+    "conv2d-transpose-impossible-output-shape": lambda: K.conv2d_transpose(
+        K.ones((1, 4, 4, 2)), K.ones((3, 3, 5, 2)), (1, 13, 13, 5), strides=(2, 2), padding="same",
+        data_format="channels_last"),
 }
 
 
