@@ -17,6 +17,10 @@ except ImportError:
     _BFLOAT16 = None
 
 
+# the dtypes this process can hold (bfloat16 only with ml_dtypes)
+AVAILABLE = tuple(d for d in dtypes.ALL if d != "bfloat16" or _BFLOAT16 is not None)
+
+
 @functools.lru_cache(maxsize=None)
 def np_dtype(name):
     """The numpy dtype for a dtype name."""

@@ -30,12 +30,13 @@ _WEAK = {builtins.bool: True, builtins.int: 1, builtins.float: 1.0, builtins.com
 _WEAK.update({np.dtype(d).type: _WEAK[builtins.float] for d in ("float16", "float32", "float64")})
 _WEAK.update({np.dtype(d).type: 1 for d in dtypes.SIGNED + dtypes.UNSIGNED})
 _WEAK.update({np.bool_: True, np.complex64: 1j, np.complex128: 1j})
-_INEXACT = {core.np_dtype(d) for d in dtypes.FLOATS + dtypes.COMPLEX}
-_HALF = {core.np_dtype("float16"), core.np_dtype("bfloat16")}  # computed in float32 where numpy is slow
+_INEXACT = {core.np_dtype(d) for d in dtypes.FLOATS + dtypes.COMPLEX if d in core.AVAILABLE}
+# computed in float32 where numpy is slow
+_HALF = {core.np_dtype(d) for d in ("float16", "bfloat16") if d in core.AVAILABLE}
 _F32 = np.dtype("float32")
 _PROMOTED = {}
 # (tensor dtype, weak scalar type) pairs where the tensor's dtype wins whatever floatx is
-_KEEPS = {(core.np_dtype(d), t) for d in dtypes.ALL for t, v in _WEAK.items() if dtypes.result_type(d, v) == d}
+_KEEPS = {(core.np_dtype(d), t) for d in core.AVAILABLE for t, v in _WEAK.items() if dtypes.result_type(d, v) == d}
 
 
 def _arr(out):

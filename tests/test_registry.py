@@ -71,3 +71,31 @@ def test_engines_have_the_same_module_layout():
         root = os.path.dirname(importlib.util.find_spec(package).origin)
         modules = {f[:-3] for f in os.listdir(root) if f.endswith(".py") and not f.startswith("_")}
         assert set(protocol.GROUPS.values()) <= modules, package
+
+
+def test_numpy_engine_needs_nothing_but_numpy(tmp_path):
+    """The base install (numpy alone) imports, computes and differentiates."""
+    code = textwrap.dedent("""
+        import sys, math
+        for name in ("ml_dtypes", "scipy", "jax", "torch", "tensorflow", "h5py"):
+            sys.modules[name] = None  # any import of these now fails
+        import numpy as np
+        import kbackend as K
+        x = np.linspace(-2, 2, 5)
+        erf = K.convert_to_numpy(K.erf(x))
+        assert np.abs(erf - [math.erf(v) for v in x]).max() < 1e-7, erf
+        (value, grads) = K.value_and_grad(lambda w: K.sum(K.tanh(w) ** 2))(np.array([0.5, -1.0]))
+        w = np.array([0.5, -1.0])
+        assert np.allclose(grads, 2 * np.tanh(w) * (1 - np.tanh(w) ** 2)), grads
+        try:
+            K.zeros((2,), dtype="bfloat16")
+        except ValueError as e:
+            assert "ml_dtypes" in str(e)
+        else:
+            raise AssertionError("bfloat16 without ml_dtypes should say what to install")
+        print("ok", K.backend())
+    """)
+    env = dict(os.environ, KERAS_BACKEND="numpy", KERAS_HOME=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["ok", "numpy"]
