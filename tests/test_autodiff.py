@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import kbackend as K
+from kbackend.conformance.references import central_difference as _fd
 
 RNG = np.random.default_rng(99)
 A = RNG.standard_normal((3, 2))
@@ -15,15 +16,6 @@ X = RNG.standard_normal((4, 3))
 def npv(x):
     return np.asarray(K.convert_to_numpy(x))
 
-
-def _fd(f, x, step=1e-6):
-    g = np.zeros_like(x)
-    for j in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[j] += step
-        xm[j] -= step
-        g[j] = (f(xp) - f(xm)) / (2 * step)
-    return g
 
 
 # ---------------------------------------------------------------------------

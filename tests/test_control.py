@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import kbackend as K
+from kbackend.conformance.references import central_difference as _fd
 
 
 def npv(x):
@@ -309,16 +310,6 @@ def test_rnn_float32():
     assert K.dtype(outs) == "float32"
     np.testing.assert_allclose(npv(outs), rnn_reference(X, H0, W, U, mask=RIGHT_MASK)[1], rtol=1e-5, atol=1e-6)
 
-
-def _fd(f, x, step=1e-6):
-    """Central finite differences of scalar f at x (float64)."""
-    g = np.zeros_like(x)
-    for j in np.ndindex(x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[j] += step
-        xm[j] -= step
-        g[j] = (f(xp) - f(xm)) / (2 * step)
-    return g
 
 
 @pytest.mark.parametrize("variant", ["plain", "mask", "go_backwards", "zero_output_for_mask", "unroll-mask"])

@@ -410,3 +410,14 @@ def concatenate(*tensors, axis=-1):
 
 def stack(*tensors, axis=0):
     return np.stack(tensors, axis=axis)
+
+
+def central_difference(f, x, step=1e-6):
+    """The gradient of scalar f at float64 array x by central finite differences."""
+    g = np.zeros_like(x)
+    for j in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[j] += step
+        xm[j] -= step
+        g[j] = (f(xp) - f(xm)) / (2 * step)
+    return g
