@@ -59,11 +59,29 @@ def count_params(x):
     return n
 
 
+# core installs the builder of K.function: symbolic tensors only exist there
+_symbolic_function = None
+
+
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    """A callable from symbolic model tensors (core.Input and layer outputs):
+    f(list of arrays) -> list of numpy arrays (one per output)."""
+    if _symbolic_function is None:
+        raise TypeError("K.function takes symbolic tensors from core (core.Input and layer calls on them); "
+                        "import core first.")
+    return _symbolic_function(inputs, outputs, updates=updates, name=name, **kwargs)
+
+
 def clear_session():
-    """Forget global state: the default random generator (layer name counters
-    live in core and are reset by core.backend.clear_session)."""
+    """Forget global state: the default random generator, and (through hooks
+    core registers) the layer-name counters."""
     from . import seed
     seed._global = None
+    for hook in _clear_session_hooks:
+        hook()
+
+
+_clear_session_hooks = []  # core resets its layer-name counters here
 
 
 def _one_line_config_errors(previous):

@@ -50,4 +50,5 @@ def stop_gradient(x):
 
 def jit(fn):
     # errors found when the compiled graph runs surface as ValueError / TypeError too
-    return tf_errors(tf.function(fn, reduce_retracing=True))
+    # no AutoGraph: code written against the protocol has no Python control flow on tensors
+    return tf_errors(tf.function(fn, reduce_retracing=True, autograph=False))
