@@ -1,4 +1,4 @@
-"""The README's main job, shortened: the K-functions MLP learns real MNIST."""
+"""The README's main job, shortened: the Keras-style MLP learns real MNIST."""
 
 import importlib.util
 

@@ -298,7 +298,7 @@ class Trainer:
                                          steps=validation_steps, callbacks=callbacks, return_dict=True, verbose=0)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, logs)
-            if self.stop_training:
+            if self.stop_training or getattr(iterator, "exhausted", False):
                 break
         callbacks.on_train_end(logs)
         return self.history

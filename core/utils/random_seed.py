@@ -21,10 +21,12 @@ def set_random_seed(seed):
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"set_random_seed needs an int; got {type(seed).__name__}.")
     seed = int(seed)
+    # load the engine first: importing jax or tensorflow draws from numpy's
+    # global RNG, which would otherwise happen after we seed it
+    _engine_seed.set_global_seed(seed % 2 ** 31)
     random.seed(seed)
     np.random.seed(seed % 2 ** 32)
     _host = np.random.default_rng(seed)
-    _engine_seed.set_global_seed(seed % 2 ** 31)
 
 
 def host_generator():

@@ -1,0 +1,1 @@
+"""core.trainers: the machinery behind fit, evaluate and predict."""
