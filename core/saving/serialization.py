@@ -32,7 +32,10 @@ def serialize_keras_object(obj):
 def _public_module(cls):
     """core.layers.core.dense -> core.layers (Keras 3 writes the public namespace)."""
     parts = cls.__module__.split(".")
-    return ".".join(parts[:2]) if parts[0] == "core" else cls.__module__
+    if parts[0] != "core":
+        return cls.__module__
+    depth = 3 if parts[1:3] == ["optimizers", "schedules"] else 2
+    return ".".join(parts[:depth])
 
 
 def deserialize_keras_object(config, module_objects=None, custom_objects=None, kind="object"):
