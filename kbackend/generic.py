@@ -89,7 +89,8 @@ def switch(ops, condition, then_expression, else_expression):
     else_value = ops.convert_to_tensor(else_value)
     cn, en = ops.ndim(condition), max(ops.ndim(then_value), ops.ndim(else_value))
     if cn > en:
-        raise ValueError(f"switch: the condition (rank {cn}) cannot have a higher rank than the expressions (rank {en}).")
+        raise ValueError(f"switch: the condition (rank {cn}) cannot have a higher rank than the expressions "
+                         f"(rank {en}).")
     if cn > 0:  # Keras 2 aligns the condition with the leading axes
         condition = ops.reshape(condition, tuple(ops.shape(condition)) + (1,) * (en - cn))
     return ops.where(ops.cast(condition, "bool"), then_value, else_value)

@@ -75,7 +75,8 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         return None if xs is None else tree.unflatten(xdef, [c[i] for c in columns])
 
     if n == 0:  # one call on zeros tells the structure and shapes of y
-        probe = None if xs is None else tree.unflatten(xdef, [np.zeros(raw(leaf).shape[1:], raw(leaf).dtype) for leaf in leaves])
+        probe = None if xs is None else tree.unflatten(
+            xdef, [np.zeros(raw(leaf).shape[1:], raw(leaf).dtype) for leaf in leaves])
         return init, _empty_like_tree(f(init, probe)[1])
     carry, ys = init, []
     for i in (reversed(range(n)) if reverse else range(n)):

@@ -104,7 +104,7 @@ def cast(x, dtype):
     x = convert_to_tensor(x)
     if dtype_name(raw(x).dtype) == dtypes.standardize_dtype(dtype):
         return x
-    if not np_dtype(dtype).kind in "fc" and isinstance(x, Box):
+    if np_dtype(dtype).kind not in "fc" and isinstance(x, Box):
         return raw(x).astype(np_dtype(dtype))  # integer results carry no gradient
     return _cast(x, dtype=dtype)
 

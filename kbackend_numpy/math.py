@@ -925,7 +925,8 @@ def concatenate(tensors, axis=-1):
         raise ValueError("concatenate cannot join rank-0 tensors; use stack.")
     axis = _axes(axis, ndim)[0]
     for t in tensors:
-        if t.ndim != ndim or t.shape[:axis] + t.shape[axis + 1:] != tensors[0].shape[:axis] + tensors[0].shape[axis + 1:]:
+        first = tensors[0].shape
+        if t.ndim != ndim or t.shape[:axis] + t.shape[axis + 1:] != first[:axis] + first[axis + 1:]:
             raise ValueError(f"concatenate: shapes {[t.shape for t in tensors]} differ off axis {axis}.")
     return _concatenate(*tensors, axis=axis)
 

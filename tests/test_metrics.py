@@ -307,7 +307,8 @@ def test_confusion_counts(cls, kind):
 def test_precision_and_recall_with_thresholds():
     thresholds = [0.2, 0.5, 0.7]
     counts = ref_counts(Y_BIN, P_BIN, thresholds, W)
-    close(M.Precision(thresholds=thresholds)(Y_BIN, P_BIN, sample_weight=W), counts["tp"] / (counts["tp"] + counts["fp"]))
+    close(M.Precision(thresholds=thresholds)(Y_BIN, P_BIN, sample_weight=W),
+          counts["tp"] / (counts["tp"] + counts["fp"]))
     close(M.Recall(thresholds=thresholds)(Y_BIN, P_BIN, sample_weight=W), counts["tp"] / (counts["tp"] + counts["fn"]))
     c = ref_counts(Y_BIN, P_BIN, [0.5])
     close(M.Precision()(Y_BIN, P_BIN), c["tp"][0] / (c["tp"][0] + c["fp"][0]))
@@ -398,7 +399,8 @@ def test_auc_close_to_sklearn_with_many_thresholds():
     ours = npv(M.AUC(num_thresholds=2000)(y, p))
     assert abs(ours - metrics.roc_auc_score(y, p)) < 2e-3
     w = rng.uniform(0.1, 2, size=300)
-    assert abs(npv(M.AUC(num_thresholds=2000)(y, p, sample_weight=w)) - metrics.roc_auc_score(y, p, sample_weight=w)) < 2e-3
+    auc = npv(M.AUC(num_thresholds=2000)(y, p, sample_weight=w))
+    assert abs(auc - metrics.roc_auc_score(y, p, sample_weight=w)) < 2e-3
 
 
 def test_auc_known_values():

@@ -152,9 +152,9 @@ def test_node_accessors_and_ambiguity_errors():
     assert shared.get_input_shape_at(1) == (None, 3) and shared.get_output_shape_at(0) == (None, 4)
     assert shared.input_shape == (None, 3)  # the same on both nodes: well defined
     with pytest.raises(AttributeError, match="twice.*multiple inbound nodes"):
-        shared.output
+        _ = shared.output
     with pytest.raises(AttributeError, match="twice"):
-        shared.input
+        _ = shared.input
     single = layers.Dense(2)
     out = single(oa)
     assert single.input is oa and single.output is out and single.output_shape == (None, 2)

@@ -31,7 +31,7 @@ def test_variable_class_infers_integer_dtype():
 def test_operators_match_numpy(op):
     a = np.array([[1.5, -2.0], [3.0, 0.5]], np.float32)
     b = np.array([[0.5, 2.0], [3.0, 1.5]], np.float32)
-    va, vb = K.variable(a), K.variable(b)
+    va, vb = K.variable(a), K.variable(b)  # noqa: F841 (used inside eval)
     expected = eval(f"a {op} b")
     for result in (eval(f"va {op} vb"), eval(f"va {op} b"), eval(f"a {op} vb")):
         assert K.is_tensor(result)

@@ -37,7 +37,7 @@ def assert_input_compatibility(specs, shapes, layer_name):
             continue
         ndim = len(shape)
 
-        def fail(what):
+        def fail(what, i=i, shape=shape):
             raise ValueError(f'Input {i} of layer "{layer_name}" is incompatible with the layer: {what}. '
                              f"Full shape received: {tuple(shape)}")
         if spec.ndim is not None and ndim != spec.ndim:

@@ -111,7 +111,7 @@ def off_grid(*shape, lo=-3, hi=3, grid=1.0):
     return make
 
 
-def I(lo, hi, *shape, dtype="int32"):
+def I(lo, hi, *shape, dtype="int32"):  # noqa: E743 (I for integers, beside F for floats)
     return lambda rng: rng.integers(lo, hi, shape).astype(dtype)
 
 

@@ -12,7 +12,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     def __init__(self, boundaries, values, name="PiecewiseConstant"):
         if len(boundaries) != len(values) - 1:
             raise ValueError(f"PiecewiseConstantDecay needs one more value than boundaries; got "
-                             f"{len(boundaries)} boundaries {list(boundaries)} and {len(values)} values {list(values)}.")
+                             f"{len(boundaries)} boundaries {list(boundaries)} and {len(values)} values "
+                             f"{list(values)}.")
         if any(b >= c for b, c in itertools.pairwise(boundaries)):
             raise ValueError(f"PiecewiseConstantDecay boundaries must be strictly increasing; got {list(boundaries)}.")
         self.boundaries = boundaries
