@@ -55,6 +55,12 @@ class Variable:
             self._storage = eng.variable_assign(self._storage, value)
         return self
 
+    def _replace(self, value):
+        """Store value as is, outside any scope and without conversion or
+        checks: for callers (the trainer) whose value came out of a step that
+        was given this Variable's own value, so dtype and shape already match."""
+        self._storage = engine().variable_assign(self._storage, value)
+
     def assign_add(self, delta):
         return self.assign(engine().add(self.value, delta))
 

@@ -87,6 +87,34 @@ def test_regularization_loss_is_added_and_differentiated():
     np.testing.assert_allclose(model.get_weights()[0], w - 0.1 * (gw + 2 * 0.5 * w), rtol=1e-5, atol=1e-6)
 
 
+class WithExtras(Model):
+    """A subclassed model that adds a loss and a metric from inside call."""
+
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(1)
+
+    def call(self, inputs):
+        out = self.dense(inputs)
+        self.add_loss(0.1 * K.mean(K.square(out)))
+        self.add_metric(K.abs(out), name="mean_abs_out")
+        return out
+
+
+def test_add_loss_and_add_metric_from_call():
+    model = WithExtras()
+    x, y = data(8)
+    model(x)  # build
+    w, b = (a.astype(np.float64) for a in model.get_weights())
+    model.compile(optimizer="sgd", loss="mse")
+    logs = model.evaluate(x, y, batch_size=8, return_dict=True, verbose=0)
+    out = x @ w + b
+    np.testing.assert_allclose(logs["loss"], np.mean((out - y) ** 2) + 0.1 * np.mean(out ** 2), rtol=1e-5)
+    np.testing.assert_allclose(logs["mean_abs_out"], np.mean(np.abs(out)), rtol=1e-5)
+    history = model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    assert set(history.history) == {"loss", "mean_abs_out"}
+
+
 def test_frozen_layer_is_not_updated():
     model = Sequential([layers.Dense(3, input_shape=(2,)), layers.Dense(1)])
     model.layers[0].trainable = False

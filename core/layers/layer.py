@@ -79,6 +79,7 @@ class Layer:
         d.setdefault("_own_weights", [])
         d.setdefault("_losses", [])
         d.setdefault("_callable_losses", [])
+        d.setdefault("_added_metrics", [])
         d.setdefault("_inbound_nodes", [])
         d.setdefault("_outbound_nodes", [])
 
@@ -302,6 +303,18 @@ class Layer:
     def _clear_losses(self):
         for layer in self._flatten_layers():
             layer._losses = []
+            layer._added_metrics = []
+
+    def add_metric(self, value, name=None, aggregation="mean"):
+        """Keras 2's add_metric: log the mean of a tensor computed in call
+        (its mean over the batch, averaged over the epoch) under name."""
+        if aggregation not in ("mean", None):
+            raise ValueError(f"add_metric supports aggregation='mean' only; got {aggregation!r}.")
+        self._added_metrics.append((name or f"{self.name}_metric", value))
+
+    def _collect_added_metrics(self):
+        """{name: value} for the add_metric calls of the last forward pass."""
+        return {name: value for layer in self._flatten_layers() for name, value in layer._added_metrics}
 
     # -- building --------------------------------------------------------------
     def build(self, input_shape):

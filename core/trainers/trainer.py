@@ -59,6 +59,7 @@ class Trainer:
         self._compile_loss = None
         self._compile_metrics = None
         self._output_loss_trackers = []
+        self._added_metric_trackers = {}
         self._steps = None
 
     # -- compile -------------------------------------------------------------------
@@ -82,6 +83,7 @@ class Trainer:
         self._compile_metrics = None
         self._loss_tracker = None
         self._output_loss_trackers = []
+        self._added_metric_trackers = {}
 
     def _require_compiled(self, what):
         if not self.compiled:
@@ -105,6 +107,7 @@ class Trainer:
         probe = tree.map_structure(lambda a: a[:2] if a is not None and np.ndim(a) else a, x)
         with StatelessScope():
             y_pred = self(_to_engine(probe), training=False)
+        added = list(self._collect_added_metrics())
         self._clear_losses()
         if self.compiled and with_targets and self._compile_loss is None:
             names = self._output_names(y_pred)
@@ -119,6 +122,7 @@ class Trainer:
             self._loss_tracker = Mean(name="loss")
             loss_names = self._compile_loss.names() if self._compile_loss else []
             self._output_loss_trackers = [Mean(name=f"{n}_loss") for n in loss_names] if len(names) > 1 else []
+            self._added_metric_trackers = {name: Mean(name=name) for name in added}
         if self.compiled and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
         self._trainable = list(self.trainable_variables)
@@ -134,7 +138,7 @@ class Trainer:
         found = [self._loss_tracker] + self._output_loss_trackers
         if self._compile_metrics is not None:
             found += self._compile_metrics.objects()
-        return found
+        return found + list(self._added_metric_trackers.values())
 
     @property
     def metrics_names(self):
@@ -146,8 +150,10 @@ class Trainer:
 
     # -- the pure steps -------------------------------------------------------------
     def _forward_and_loss(self, x, y, sw, training):
+        """(y_pred, total loss, per-output losses, add_metric values)."""
         y_pred = self(x, training=training)
         extra = self.losses
+        added = self._collect_added_metrics()
         self._clear_losses()
         if self._compile_loss is None:
             total, parts = None, []
@@ -157,14 +163,17 @@ class Trainer:
             total = term if total is None else K.add(total, K.cast(term, K.dtype(total)))
         if total is None:
             raise ValueError("The model has no loss to minimize: give compile() a loss or call add_loss().")
-        return y_pred, total, parts
+        return y_pred, total, parts, added
 
-    def _update_metrics(self, metric_values, x, y, y_pred, sw, total, parts):
+    def _update_metrics(self, metric_values, x, y, y_pred, sw, total, parts, added):
         with _scoped(self._metric_vars, metric_values) as scope:
             batch = K.cast(K.shape(tree.flatten(y_pred)[0][0])[0], "float32")
             self._loss_tracker.update_state(total, sample_weight=batch)
             for tracker, part in zip(self._output_loss_trackers, parts):
                 tracker.update_state(part, sample_weight=batch)
+            for name, value in added.items():
+                if name in self._added_metric_trackers:
+                    self._added_metric_trackers[name].update_state(K.mean(value), sample_weight=batch)
             if y is not None and self._compile_metrics is not None:
                 self._compile_metrics.update_state(y, y_pred, sw)
             logs = {m.name: m.result() for m in self.metrics}
@@ -176,25 +185,26 @@ class Trainer:
 
         def loss_fn(values):
             with _scoped(self._trainable + self._non_trainable, list(values) + list(non_trainable)) as scope:
-                y_pred, total, parts = self._forward_and_loss(x, y, sw, True)
+                y_pred, total, parts, added = self._forward_and_loss(x, y, sw, True)
                 new_nt = [scope.get(v) for v in self._non_trainable]
-            return total, (y_pred, parts, new_nt)
+            return total, (y_pred, parts, added, new_nt)
 
-        (total, (y_pred, parts, new_non_trainable)), grads = K.value_and_grad(loss_fn, has_aux=True)(list(trainable))
+        (total, (y_pred, parts, added, new_non_trainable)), grads = K.value_and_grad(loss_fn, has_aux=True)(
+            list(trainable))
         trainable = [K.stop_gradient(v) for v in trainable]
         with _scoped(self._trainable + self._optimizer_vars, trainable + list(optimizer_values)) as scope:
             self.optimizer.apply(grads, self._trainable)
             new_trainable = [scope.get(v) for v in self._trainable]
             new_optimizer = [scope.get(v) for v in self._optimizer_vars]
-        logs, new_metrics = self._update_metrics(metric_values, x, y, y_pred, sw, total, parts)
+        logs, new_metrics = self._update_metrics(metric_values, x, y, y_pred, sw, total, parts, added)
         return logs, (new_trainable, new_non_trainable, new_optimizer, new_metrics)
 
     def _test_step(self, state, batch):
         trainable, non_trainable, metric_values = state
         x, y, sw = unpack_x_y_sample_weight(batch)
         with _scoped(self._trainable + self._non_trainable, list(trainable) + list(non_trainable)):
-            y_pred, total, parts = self._forward_and_loss(x, y, sw, False)
-        logs, new_metrics = self._update_metrics(metric_values, x, y, y_pred, sw, total, parts)
+            y_pred, total, parts, added = self._forward_and_loss(x, y, sw, False)
+        logs, new_metrics = self._update_metrics(metric_values, x, y, y_pred, sw, total, parts, added)
         return logs, new_metrics
 
     def _predict_step(self, state, x):
@@ -220,8 +230,9 @@ class Trainer:
 
     @staticmethod
     def _store(variables, values):
+        # the step returns each Variable's next value in its own dtype and shape
         for var, value in zip(variables, values):
-            var.assign(value)
+            var._replace(value)
 
     def _run_train_step(self, batch):
         self._ensure_ready(batch, True)
