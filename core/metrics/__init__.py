@@ -8,6 +8,9 @@ crossentropy: a trainer that follows Keras picks the binary / categorical /
 sparse variant for those names from the loss before calling `get`.
 """
 
+# Keras 2's short names of the loss functions that double as metrics
+from core.losses.losses import (BCE, KLD, MAE, MAPE, MSE, MSLE, bce, kld, kullback_leibler_divergence, logcosh, mae,
+                                mape, mse, msle)
 from core.saving.serialization import Namespace
 
 from .accuracy_metrics import (
@@ -58,15 +61,8 @@ from .regression_metrics import (
     mean_squared_logarithmic_error,
 )
 
-# Keras 2's aliases
+# Keras 2's aliases of the metric-only functions
 acc = ACC = accuracy
-bce = BCE = binary_crossentropy
-mse = MSE = mean_squared_error
-mae = MAE = mean_absolute_error
-mape = MAPE = mean_absolute_percentage_error
-msle = MSLE = mean_squared_logarithmic_error
-kld = KLD = kullback_leibler_divergence = kl_divergence
-logcosh = log_cosh
 cosine_proximity = cosine_similarity
 
 _CLASSES = (Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,

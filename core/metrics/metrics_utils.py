@@ -1,26 +1,14 @@
 """Shape and weighting helpers shared by the metrics (kbackend ops only)."""
 
 import kbackend as K
+from core.losses.reduction import squeeze_or_expand_to_same_rank
 from kbackend import dtypes
 
 
 def match_ranks(x, y):
-    """Line up two tensors whose ranks differ by a trailing axis of length 1:
-    a 1-D partner gains that axis ((batch,) with (batch, 1) gives two
-    (batch, 1)), otherwise the extra axis is dropped."""
-    x, y = K.convert_to_tensor(x), K.convert_to_tensor(y)
-    rx, ry = K.ndim(x), K.ndim(y)
-    if rx == ry + 1 and K.int_shape(x)[-1] == 1:
-        if ry == 1:
-            y = K.expand_dims(y, -1)
-        else:
-            x = K.squeeze(x, -1)
-    elif ry == rx + 1 and K.int_shape(y)[-1] == 1:
-        if rx == 1:
-            x = K.expand_dims(x, -1)
-        else:
-            y = K.squeeze(y, -1)
-    return x, y
+    """x and y as tensors, their ranks lined up as the losses do it: where they differ by a
+    trailing axis of length 1, a 1-D partner gains that axis, otherwise the extra axis goes."""
+    return squeeze_or_expand_to_same_rank(K.convert_to_tensor(x), K.convert_to_tensor(y))
 
 
 def float_pair(y_true, y_pred):

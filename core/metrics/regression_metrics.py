@@ -1,47 +1,23 @@
-"""Regression metrics: per-sample error functions and their streaming means."""
-
-import math
+"""Regression metrics: the streaming means of the regression losses, plus the metric-only
+cosine similarity (+cos) and root mean squared error."""
 
 import kbackend as K
+from core.losses import losses
+from core.losses.losses import (
+    log_cosh,
+    mean_absolute_error,
+    mean_absolute_percentage_error,
+    mean_squared_error,
+    mean_squared_logarithmic_error,
+)
 
 from .metrics_utils import divide_no_nan, float_pair
 from .reduction_metrics import Mean, MeanMetricWrapper
 
-
-def mean_squared_error(y_true, y_pred):
-    y_true, y_pred = float_pair(y_true, y_pred)
-    return K.mean(K.square(y_pred - y_true), axis=-1)
-
-
-def mean_absolute_error(y_true, y_pred):
-    y_true, y_pred = float_pair(y_true, y_pred)
-    return K.mean(K.abs(y_pred - y_true), axis=-1)
-
-
-def mean_absolute_percentage_error(y_true, y_pred):
-    y_true, y_pred = float_pair(y_true, y_pred)
-    relative = K.abs((y_true - y_pred) / K.maximum(K.abs(y_true), K.epsilon()))
-    return 100.0 * K.mean(relative, axis=-1)
-
-
-def mean_squared_logarithmic_error(y_true, y_pred):
-    y_true, y_pred = float_pair(y_true, y_pred)
-    log_pred = K.log(K.maximum(y_pred, K.epsilon()) + 1.0)
-    log_true = K.log(K.maximum(y_true, K.epsilon()) + 1.0)
-    return K.mean(K.square(log_pred - log_true), axis=-1)
-
-
 def cosine_similarity(y_true, y_pred, axis=-1):
-    """The cosine of the angle between y_true and y_pred along axis (1 = same direction)."""
-    y_true, y_pred = float_pair(y_true, y_pred)
-    return K.sum(K.l2_normalize(y_true, axis=axis) * K.l2_normalize(y_pred, axis=axis), axis=axis)
-
-
-def log_cosh(y_true, y_pred):
-    """mean(log(cosh(y_pred - y_true))), in a form that does not overflow."""
-    y_true, y_pred = float_pair(y_true, y_pred)
-    x = y_pred - y_true
-    return K.mean(x + K.softplus(-2.0 * x) - math.log(2.0), axis=-1)
+    """The cosine of the angle between y_true and y_pred along axis (1 = same direction):
+    the loss of that name is its negative, so that minimising it aligns the two."""
+    return -losses.cosine_similarity(y_true, y_pred, axis=axis)
 
 
 class MeanSquaredError(MeanMetricWrapper):
