@@ -16,6 +16,16 @@ from .core import (
     RepeatVector,
     Reshape,
 )
+# the layer families: each package lists its public names in __all__
+from .activations import *  # noqa: F401,F403,E402
+from .attention import *  # noqa: F401,F403
+from .convolutional import *  # noqa: F401,F403
+from .merging import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .regularization import *  # noqa: F401,F403
+from .reshaping import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
 from .input_layer import Input, InputLayer
 from .input_spec import InputSpec
 from .layer import Layer
