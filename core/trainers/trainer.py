@@ -286,6 +286,9 @@ class Trainer:
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs,
             steps=iterator.num_batches)
         self.stop_training = False
+        # without batch-level callbacks the host never waits on a step until the
+        # epoch ends, so the engine can run ahead (no per-step device sync)
+        per_batch = _wants_batch_hooks(callbacks)
         callbacks.on_train_begin()
         for cb in callbacks:
             resume = getattr(cb, "_resume_epoch", None)
@@ -295,14 +298,16 @@ class Trainer:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            epoch_logs = {}
+            raw = {}
             for step, batch in iterator.enumerate_epoch():
-                callbacks.on_train_batch_begin(step)
-                epoch_logs = self._host_logs(self._run_train_step(batch))
-                callbacks.on_train_batch_end(step, epoch_logs)
-                if self.stop_training:
-                    break
-            logs = dict(epoch_logs)
+                if per_batch:
+                    callbacks.on_train_batch_begin(step)
+                raw = self._run_train_step(batch)
+                if per_batch:
+                    callbacks.on_train_batch_end(step, self._host_logs(raw))
+                    if self.stop_training:
+                        break
+            logs = self._host_logs(raw)
             if validation_data is not None and _validate_now(epoch, validation_freq):
                 vx, vy, vsw = unpack_x_y_sample_weight(validation_data)
                 val_logs = self.evaluate(vx, vy, sample_weight=vsw, batch_size=validation_batch_size or batch_size,
@@ -440,6 +445,13 @@ class Trainer:
     def predict_proba(self, x, batch_size=32, verbose=0):
         warnings.warn("predict_proba is deprecated; use model.predict(x).", DeprecationWarning, stacklevel=2)
         return self.predict(x, batch_size=batch_size, verbose=verbose)
+
+
+def _wants_batch_hooks(callbacks):
+    from ..callbacks import Callback
+    hooks = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
+    return any(getattr(type(cb), hook) is not getattr(Callback, hook) for cb in callbacks for hook in hooks
+               if hasattr(type(cb), hook))
 
 
 def _is_arrays(x):
