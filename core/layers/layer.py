@@ -431,6 +431,7 @@ class Layer:
     # -- symbolic calls ----------------------------------------------------------
     def _symbolic_call(self, args, kwargs):
         inputs = args[0]
+        given = dict(kwargs)  # the Node keeps what the caller passed; replay re-derives masks from real inputs
         kwargs = self._resolve_call_kwargs(inputs, kwargs, lambda t: getattr(t, "_keras_mask", None))
         if self.input_spec is not None or not self.built:
             self._check_shapes_early(inputs)
@@ -443,7 +444,7 @@ class Layer:
         outputs = tree.map_structure(lambda s: KerasTensor(s.shape, s.dtype), specs)
         if self.supports_masking or type(self).compute_mask is not Layer.compute_mask:
             self._attach_symbolic_mask(args, kwargs, outputs)
-        Node(self, args, kwargs, outputs)
+        Node(self, args, given, outputs)
         return outputs
 
     def _check_shapes_early(self, inputs):
