@@ -1,3 +1,7 @@
-"""core.layers.attention (filled in by the layer-library issue)."""
+"""core.layers.attention: dot-product, additive and multi-head attention."""
 
-__all__ = []
+from .additive_attention import AdditiveAttention
+from .attention import Attention
+from .multi_head_attention import MultiHeadAttention
+
+__all__ = ["AdditiveAttention", "Attention", "MultiHeadAttention"]
