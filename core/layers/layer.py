@@ -421,7 +421,8 @@ class Layer:
         flat_out = tree.flatten(outputs)[0]
         flat_mask = tree.flatten(out_mask)[0] if isinstance(out_mask, (list, tuple)) else [out_mask]
         if len(flat_mask) != len(flat_out):
-            flat_mask = [out_mask] * len(flat_out) if len(flat_out) == 1 else [None] * len(flat_out)
+            # one mask for several outputs belongs to the first (e.g. Attention with its scores)
+            flat_mask = [out_mask] + [None] * (len(flat_out) - 1)
         inputs_ids = {id(t) for t in tree.flatten(inputs)[0]}
         for out, m in zip(flat_out, flat_mask):
             if m is None and id(out) in inputs_ids:
@@ -477,7 +478,8 @@ class Layer:
         flat_out = tree.flatten(outputs)[0]
         flat_mask = tree.flatten(out_mask)[0] if isinstance(out_mask, (list, tuple)) else [out_mask]
         if len(flat_mask) != len(flat_out):
-            flat_mask = [out_mask] * len(flat_out) if len(flat_out) == 1 else [None] * len(flat_out)
+            # one mask for several outputs belongs to the first (e.g. Attention with its scores)
+            flat_mask = [out_mask] + [None] * (len(flat_out) - 1)
         for out, m in zip(flat_out, flat_mask):
             if m is not None:
                 shape = tuple(None if d is None else s for d, s in zip(out.shape[:len(K.int_shape(m))],
