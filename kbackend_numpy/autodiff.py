@@ -25,7 +25,7 @@ class Node:
 
 class Box:
     """A traced value: behaves like a tensor of the numpy engine."""
-    __slots__ = ("value", "node")
+    __slots__ = ("value", "node", "__weakref__")  # weak refs: masks follow traced values (core.engine.masks)
     __array_priority__ = 1000  # ndarray (op) Box defers to Box's reflected operator
 
     def __init__(self, value, node):
