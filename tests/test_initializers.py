@@ -337,8 +337,9 @@ def test_configs_hold_the_arguments():
     assert initializers.RandomNormal().get_config() == {"mean": 0.0, "stddev": 0.05, "seed": None}
     assert initializers.RandomUniform(seed=1).get_config() == {"minval": -0.05, "maxval": 0.05, "seed": 1}
     assert initializers.VarianceScaling().get_config() == {
-        "scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal", "seed": None}
-    assert initializers.HeNormal(seed=2).get_config() == {"seed": 2}
+        "scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal", "seed": None, "input_axes": None,
+        "output_axes": None}
+    assert initializers.HeNormal(seed=2).get_config() == {"seed": 2, "input_axes": None, "output_axes": None}
     assert initializers.Orthogonal().get_config() == {"gain": 1.0, "seed": None}
     assert initializers.Identity().get_config() == {"gain": 1.0}
     assert initializers.Constant().get_config() == {"value": 0.0}
@@ -407,3 +408,21 @@ def test_base_class():
         initializers.Initializer()((2,))
     clone = initializers.RandomNormal(1.0, 2.0, seed=3).clone()
     assert clone.get_config() == {"mean": 1.0, "stddev": 2.0, "seed": 3}
+
+
+def test_variance_scaling_fans_from_named_axes():
+    # Keras 3.15: with input_axes and output_axes the fans are those axes' sizes alone (here 4*5 and 6),
+    # with only one of them the usual convolution-kernel fans (20 and 24)
+    shape = (4, 5, 6)
+    both = initializers.VarianceScaling(mode="fan_out", distribution="uniform", input_axes=[0, 1], output_axes=[2])
+    one = initializers.VarianceScaling(mode="fan_out", distribution="uniform", input_axes=[0])
+    for init, fan in ((both, 6), (one, 24)):
+        values = np.asarray(K.convert_to_numpy(init(shape)))
+        limit = np.sqrt(3.0 / fan)
+        assert np.abs(values).max() <= limit and np.abs(values).max() > 0.9 * limit
+    restored = initializers.deserialize(initializers.serialize(both))
+    assert (restored.input_axes, restored.output_axes) == ([0, 1], [2])
+    config = {"seed": None, "input_axes": None, "output_axes": None}
+    assert initializers.GlorotUniform.from_config(config).get_config() == config
+    with pytest.raises(ValueError, match="input_axes must be None or a non-empty list"):
+        initializers.VarianceScaling(input_axes=[])

@@ -86,17 +86,29 @@ class TruncatedNormal(RandomInitializer):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
 
 
-def compute_fans(shape):
+def compute_fans(shape, input_axes=None, output_axes=None):
     """(fan_in, fan_out) of a weight shape. Kernels of rank > 2 are taken as
     convolution kernels (..., in_channels, out_channels): the spatial dims
-    multiply both fans."""
-    shape = tuple(shape)
+    multiply both fans. With both input_axes and output_axes (Keras 3.15, for
+    einsum kernels) the fans are the products of those axes' sizes alone."""
+    shape = tuple(int(d) for d in shape)
+    if input_axes is not None and output_axes is not None:
+        return math.prod(shape[a] for a in input_axes), math.prod(shape[a] for a in output_axes)
     if not shape:
         return 1, 1
     if len(shape) == 1:
-        return int(shape[0]), int(shape[0])
+        return shape[0], shape[0]
     receptive = math.prod(shape[:-2])
-    return int(shape[-2] * receptive), int(shape[-1] * receptive)
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+def _axes(name, axes):
+    if axes is None:
+        return None
+    axes = [axes] if isinstance(axes, int) else list(axes)
+    if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+        raise ValueError(f"VarianceScaling: {name} must be None or a non-empty list of axis indices; got {axes!r}.")
+    return axes
 
 
 class VarianceScaling(RandomInitializer):
@@ -112,7 +124,8 @@ class VarianceScaling(RandomInitializer):
     MODES = ("fan_in", "fan_out", "fan_avg")
     DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None,
+                 output_axes=None):
         if not scale > 0:
             raise ValueError(f"VarianceScaling: scale must be a positive float; got scale={scale!r}.")
         if mode not in self.MODES:
@@ -126,11 +139,13 @@ class VarianceScaling(RandomInitializer):
         self.scale = scale
         self.mode = mode
         self.distribution = distribution
+        self.input_axes = _axes("input_axes", input_axes)
+        self.output_axes = _axes("output_axes", output_axes)
         super().__init__(seed)
 
     def __call__(self, shape, dtype=None):
         rng, shape, dtype = self._draw_setup(shape, dtype)
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         variance = self.scale / max(1.0, n)
         if self.distribution == "truncated_normal":
@@ -143,7 +158,8 @@ class VarianceScaling(RandomInitializer):
         return to_tensor(values, dtype)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config(),
+                "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class _FixedVarianceScaling(VarianceScaling):
@@ -151,11 +167,11 @@ class _FixedVarianceScaling(VarianceScaling):
 
     PRESET = None  # (scale, mode, distribution)
 
-    def __init__(self, seed=None):
-        super().__init__(*self.PRESET, seed=seed)
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
+        super().__init__(*self.PRESET, seed=seed, input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self):
-        return {"seed": self.seed}
+        return {"seed": self.seed, "input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
 class GlorotUniform(_FixedVarianceScaling):
