@@ -249,8 +249,9 @@ def test_iterations_and_variables_order():
     state = opt.variables
     assert state[0] is opt.iterations
     assert state[1] is opt.learning_rate and state[1].dtype == K.floatx()
-    # then momentum, velocity, velocity_hat, one per model variable each
-    assert [s.shape for s in state[2:]] == [v.shape for v in variables] * 3
+    # then momentum and velocity variable by variable, then velocity_hat per variable (Keras 3's order)
+    shapes = [v.shape for v in variables]
+    assert [s.shape for s in state[2:]] == [s for s in shapes for _ in range(2)] + shapes
     assert all(not s.trainable for s in state)
     opt.build(variables)  # idempotent
     assert len(opt.variables) == 8
@@ -592,3 +593,25 @@ def test_compiled_step_sees_a_new_learning_rate():
     opt.learning_rate = 0.3
     step(np.ones(1, np.float32))
     np.testing.assert_allclose(v.numpy(), [0.6], rtol=1e-6)
+
+
+@pytest.mark.parametrize("make,names", [
+    (lambda: optimizers.SGD(momentum=0.9), ["a_momentum", "b_momentum"]),
+    (lambda: optimizers.Adam(amsgrad=True), ["a_momentum", "a_velocity", "b_momentum", "b_velocity",
+                                             "a_velocity_hat", "b_velocity_hat"]),
+    (lambda: optimizers.RMSprop(momentum=0.5, centered=True), ["a_velocity", "b_velocity", "a_momentum", "b_momentum",
+                                                               "a_average_gradient", "b_average_gradient"]),
+    (lambda: optimizers.Adadelta(), ["a_accumulated_grad", "a_accumulated_delta_var", "b_accumulated_grad",
+                                     "b_accumulated_delta_var"]),
+    (lambda: optimizers.Adamax(), ["a_momentum", "a_norm", "b_momentum", "b_norm"]),
+    (lambda: optimizers.Nadam(), ["a_momentum", "a_velocity", "b_momentum", "b_velocity", "u_product"]),
+    (lambda: optimizers.Ftrl(), ["a_accumulator", "a_linear", "b_accumulator", "b_linear"]),
+    (lambda: optimizers.Adam(use_ema=True), ["a_average", "b_average", "a_momentum", "a_velocity", "b_momentum",
+                                             "b_velocity"]),
+])
+def test_slot_variables_are_in_keras_3_saving_order(make, names):
+    # Keras 3 files list an optimizer's variables in this order (iteration, learning rate, then the slots), and
+    # loading optimizer state from a Keras file relies on it
+    optimizer = make()
+    optimizer.build([K.Variable(np.zeros(2), name="a"), K.Variable(np.zeros(3), name="b")])
+    assert [v.name for v in optimizer.variables] == ["iteration", "learning_rate"] + names

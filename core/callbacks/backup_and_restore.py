@@ -6,8 +6,9 @@ During training the callback keeps, in `backup_dir`, the latest weights
 written to a temporary file and moved into place, so a crash never leaves a
 half-written one. At the next fit's `on_train_begin` it loads the weights back and
 sets `self._resume_epoch` to the number of completed epochs: the trainer reads it
-and starts from that epoch (None when there was nothing to resume). Optimizer state
-is not part of the backup.
+and starts from that epoch (None when there was nothing to resume). The weights file
+is in Keras 3's `.weights.h5` layout, which holds the optimizer's state too, so the
+resumed training continues with the same moments and step count.
 """
 
 import json

@@ -326,6 +326,7 @@ class Layer:
         shapes = tree.map_structure(_shape_of, inputs)
         if self.input_spec is not None:
             self._check_input_spec(inputs)
+        self._build_input_shape = shapes  # saving records it, so a loaded subclassed model can rebuild
         self.build(shapes)
         self.built = True
         if self._initial_weights is not None:

@@ -58,6 +58,8 @@ class Model(Trainer, Layer):
             raise ValueError(f"Model '{self.name}' cannot be built without an input shape: call "
                              "model.build(input_shape) or call the model on data.")
 
+        self._build_input_shape = input_shape
+
         def zeros(shape):
             return K.zeros(tuple(1 if d is None else d for d in shape))
         is_single = isinstance(input_shape, tuple) and all(d is None or isinstance(d, int) for d in input_shape)
@@ -88,6 +90,34 @@ class Model(Trainer, Layer):
             from .functional import Functional
             return Functional.from_config(config, custom_objects)
         return cls(**config)
+
+    # -- saving (the work is in core.saving) ----------------------------------------
+    def save(self, filepath, overwrite=True, **kwargs):
+        """`.keras` (Keras 3's zip) or `.h5` (Keras 2's HDF5), chosen by the suffix or save_format=."""
+        from ..saving.model_io import save_model
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        from ..saving.model_io import save_weights
+        kwargs.pop("save_format", None)  # Keras 2's argument: the suffix decides here
+        if kwargs:
+            raise TypeError(f"save_weights() got unexpected keyword argument(s) {sorted(kwargs)}.")
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, **kwargs):
+        from ..saving.model_io import load_weights
+        kwargs.pop("options", None)
+        if kwargs:
+            raise TypeError(f"load_weights() got unexpected keyword argument(s) {sorted(kwargs)}.")
+        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs):
+        from ..saving.json_yaml import model_to_json
+        return model_to_json(self, **kwargs)
+
+    def to_yaml(self, **kwargs):
+        from ..saving.json_yaml import model_to_yaml
+        return model_to_yaml(self, **kwargs)
 
     def _flat_output_names(self):
         return list(getattr(self, "output_names", None) or ["output"])

@@ -24,8 +24,7 @@ class Adamax(Optimizer):
         if self.built:
             return
         super().build(var_list)
-        self._m = self.add_optimizer_variables(var_list, "momentum")
-        self._u = self.add_optimizer_variables(var_list, "norm")
+        self._m, self._u = self.add_optimizer_variables(var_list, ["momentum", "norm"])
 
     def update_step(self, gradient, variable, learning_rate):
         i = self._get_variable_index(variable)

@@ -44,9 +44,11 @@ class Ftrl(Optimizer):
             return
         var_list = list(var_list)
         super().build(var_list)
-        self._accumulators = self.add_optimizer_variables(var_list, "accumulator",
-                                                          initializer=float(self.initial_accumulator_value))
-        self._linears = self.add_optimizer_variables(var_list, "linear")
+        self._accumulators, self._linears = [], []
+        for variable in var_list:  # a variable's slots together, as Keras 3 saves them
+            self._accumulators.append(self.add_variable_from_reference(
+                variable, "accumulator", initializer=float(self.initial_accumulator_value)))
+            self._linears.append(self.add_variable_from_reference(variable, "linear"))
 
     def update_step(self, gradient, variable, learning_rate):
         i = self._get_variable_index(variable)

@@ -27,8 +27,7 @@ class Nadam(Optimizer):
             return
         var_list = list(var_list)
         super().build(var_list)
-        self._momentums = self.add_optimizer_variables(var_list, "momentum")
-        self._velocities = self.add_optimizer_variables(var_list, "velocity")
+        self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
         # P_t, the product of the momentum schedule so far, shared by all variables
         dtype = var_list[0].dtype if var_list else K.floatx()
         self._u_product = self.add_variable((), initializer="ones", dtype=dtype, name="u_product")

@@ -93,10 +93,16 @@ class Optimizer:
                                  name=f"{prefix}_{name or 'var'}")
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
-        """One slot per model variable (a list); with a list of names, one list per name."""
+        """One slot per model variable (a list); with a list of names, one list per
+        name, created variable by variable (all of a variable's slots together, the
+        order Keras 3 saves them in)."""
         if isinstance(name, str):
             return [self.add_variable_from_reference(v, name, initializer) for v in trainable_variables]
-        return tuple(self.add_optimizer_variables(trainable_variables, n, initializer) for n in name)
+        slots = tuple([] for _ in name)
+        for variable in trainable_variables:
+            for n, slot in zip(name, slots):
+                slot.append(self.add_variable_from_reference(variable, n, initializer))
+        return slots
 
     def build(self, var_list):
         """Create the slots for the model variables `var_list` (once)."""

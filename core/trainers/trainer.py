@@ -125,8 +125,8 @@ class Trainer:
             self._added_metric_trackers = {name: Mean(name=name) for name in added}
         if self.compiled and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
-        self._trainable = list(self.trainable_variables)
-        self._non_trainable = list(self.non_trainable_variables)
+        self._step_trainable = list(self.trainable_variables)
+        self._step_non_trainable = list(self.non_trainable_variables)
         self._optimizer_vars = list(self.optimizer.variables) if self.compiled else []
         self._metric_vars = [v for m in self.metrics for v in m.variables]
         self._steps = {}
@@ -184,17 +184,17 @@ class Trainer:
         x, y, sw = unpack_x_y_sample_weight(batch)
 
         def loss_fn(values):
-            with _scoped(self._trainable + self._non_trainable, list(values) + list(non_trainable)) as scope:
+            with _scoped(self._step_trainable + self._step_non_trainable, list(values) + list(non_trainable)) as scope:
                 y_pred, total, parts, added = self._forward_and_loss(x, y, sw, True)
-                new_nt = [scope.get(v) for v in self._non_trainable]
+                new_nt = [scope.get(v) for v in self._step_non_trainable]
             return total, (y_pred, parts, added, new_nt)
 
         (total, (y_pred, parts, added, new_non_trainable)), grads = K.value_and_grad(loss_fn, has_aux=True)(
             list(trainable))
         trainable = [K.stop_gradient(v) for v in trainable]
-        with _scoped(self._trainable + self._optimizer_vars, trainable + list(optimizer_values)) as scope:
-            self.optimizer.apply(grads, self._trainable)
-            new_trainable = [scope.get(v) for v in self._trainable]
+        with _scoped(self._step_trainable + self._optimizer_vars, trainable + list(optimizer_values)) as scope:
+            self.optimizer.apply(grads, self._step_trainable)
+            new_trainable = [scope.get(v) for v in self._step_trainable]
             new_optimizer = [scope.get(v) for v in self._optimizer_vars]
         logs, new_metrics = self._update_metrics(metric_values, x, y, y_pred, sw, total, parts, added)
         return logs, (new_trainable, new_non_trainable, new_optimizer, new_metrics)
@@ -202,14 +202,14 @@ class Trainer:
     def _test_step(self, state, batch):
         trainable, non_trainable, metric_values = state
         x, y, sw = unpack_x_y_sample_weight(batch)
-        with _scoped(self._trainable + self._non_trainable, list(trainable) + list(non_trainable)):
+        with _scoped(self._step_trainable + self._step_non_trainable, list(trainable) + list(non_trainable)):
             y_pred, total, parts, added = self._forward_and_loss(x, y, sw, False)
         logs, new_metrics = self._update_metrics(metric_values, x, y, y_pred, sw, total, parts, added)
         return logs, new_metrics
 
     def _predict_step(self, state, x):
         trainable, non_trainable = state
-        with _scoped(self._trainable + self._non_trainable, list(trainable) + list(non_trainable)):
+        with _scoped(self._step_trainable + self._step_non_trainable, list(trainable) + list(non_trainable)):
             y_pred = self(x, training=False)
         self._clear_losses()
         return y_pred
@@ -236,18 +236,18 @@ class Trainer:
 
     def _run_train_step(self, batch):
         self._ensure_ready(batch, True)
-        state = ([v.value for v in self._trainable], [v.value for v in self._non_trainable],
+        state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable],
                  [v.value for v in self._optimizer_vars], [v.value for v in self._metric_vars])
         logs, (t, nt, o, m) = self._compiled("train", self._train_step)(state, _to_engine(batch))
-        self._store(self._trainable, t)
-        self._store(self._non_trainable, nt)
+        self._store(self._step_trainable, t)
+        self._store(self._step_non_trainable, nt)
         self._store(self._optimizer_vars, o)
         self._store(self._metric_vars, m)
         return logs
 
     def _run_test_step(self, batch):
         self._ensure_ready(batch, True)
-        state = ([v.value for v in self._trainable], [v.value for v in self._non_trainable],
+        state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable],
                  [v.value for v in self._metric_vars])
         logs, m = self._compiled("test", self._test_step)(state, _to_engine(batch))
         self._store(self._metric_vars, m)
@@ -255,7 +255,7 @@ class Trainer:
 
     def _run_predict_step(self, x):
         self._ensure_ready((x,), False)
-        state = ([v.value for v in self._trainable], [v.value for v in self._non_trainable])
+        state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable])
         return self._compiled("predict", self._predict_step)(state, _to_engine(x))
 
     @staticmethod
