@@ -10,8 +10,8 @@ import kbackend as backend
 
 sys.modules[__name__ + ".backend"] = backend
 
-from . import (activations, callbacks, constraints, initializers, layers, losses, metrics,  # noqa: E402
-               models, optimizers, regularizers, saving, utils)
+from . import (activations, callbacks, constraints, datasets, initializers, layers, losses, metrics,  # noqa: E402
+               models, optimizers, preprocessing, regularizers, saving, utils, wrappers)
 from .layers import Input  # noqa: E402
 from .models import Model, Sequential  # noqa: E402
 
