@@ -1,3 +1,3 @@
-"""core.preprocessing: data helpers kept at their Keras 2 paths."""
+"""core.preprocessing: data helpers kept at their Keras 2 paths (sequence, text, image)."""
 
-from . import sequence
+from . import image, sequence, text

@@ -1,5 +1,6 @@
 """core.utils: helpers users call directly."""
 
+from ..preprocessing.image import array_to_img, img_to_array, load_img, save_img
 from .file_utils import get_file
 from .numerical_utils import normalize, to_categorical
 from .progbar import Progbar
