@@ -10,8 +10,8 @@ import kbackend as backend
 
 sys.modules[__name__ + ".backend"] = backend
 
-from . import (activations, callbacks, constraints, datasets, initializers, layers, losses, metrics,  # noqa: E402
-               models, optimizers, preprocessing, regularizers, saving, utils, wrappers)
+from . import (activations, callbacks, constraints, datasets, distribution, initializers, layers,  # noqa: E402
+               losses, metrics, models, optimizers, preprocessing, regularizers, saving, utils, wrappers)
 from .layers import Input  # noqa: E402
 from .models import Model, Sequential  # noqa: E402
 

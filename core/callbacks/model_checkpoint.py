@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from ..distribution.context import is_chief
 from .monitor_callback import MonitorCallback
 
 
@@ -88,6 +89,8 @@ class ModelCheckpoint(MonitorCallback):
         return False
 
     def _save(self, epoch, batch, logs):
+        if not is_chief():  # in a multi-process job only rank 0 writes
+            return
         logs = logs or {}
         filepath = self._format_path(epoch, batch, logs)
         if not self._should_save(epoch, logs, filepath):

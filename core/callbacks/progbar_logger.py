@@ -1,5 +1,6 @@
 """ProgbarLogger: prints the `Epoch 1/10` line and the progress bar of fit, evaluate and predict."""
 
+from ..distribution.context import is_chief
 from ..utils.progbar import Progbar
 from .callback import Callback
 
@@ -25,6 +26,8 @@ class ProgbarLogger(Callback):
         super().set_params(params)
         verbose = params.get("verbose", 1)
         self.verbose = 1 if verbose == "auto" else verbose
+        if not is_chief():  # in a multi-process job only rank 0 prints
+            self.verbose = 0
         self.epochs = params.get("epochs", 1)
         self.target = params.get("steps")
 

@@ -22,6 +22,7 @@ from kbackend.scope import StatelessScope
 
 from .. import optimizers as optimizers_module
 from ..callbacks import CallbackList
+from ..distribution.context import active_binding
 from ..metrics import Mean
 from . import compile_utils
 from .data_adapters import EpochIterator, train_validation_split, unpack_x_y_sample_weight
@@ -61,6 +62,7 @@ class Trainer:
         self._output_loss_trackers = []
         self._added_metric_trackers = {}
         self._steps = None
+        self._dist = None  # the active distribution's binding, when there is one
 
     # -- compile -------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
@@ -130,6 +132,10 @@ class Trainer:
         self._optimizer_vars = list(self.optimizer.variables) if self.compiled else []
         self._metric_vars = [v for m in self.metrics for v in m.variables]
         self._steps = {}
+        # a distribution (core.distribution) places the state and shards batches
+        self._dist = active_binding()
+        if self._dist is not None:
+            self._dist.prepare(self)
 
     @property
     def metrics(self):
@@ -177,7 +183,16 @@ class Trainer:
             if y is not None and self._compile_metrics is not None:
                 self._compile_metrics.update_state(y, y_pred, sw)
             logs = {m.name: m.result() for m in self.metrics}
-        return logs, [scope.get(v) for v in self._metric_vars]
+        new_values = [scope.get(v) for v in self._metric_vars]
+        if self._reduces_in_step():  # each replica saw its share: sum the states, then read the results
+            new_values = self._dist.reduce_metric_state(list(metric_values), new_values)
+            with _scoped(self._metric_vars, new_values):
+                logs = {m.name: m.result() for m in self.metrics}
+        return logs, new_values
+
+    def _reduces_in_step(self):
+        dist = getattr(self, "_dist", None)
+        return dist is not None and dist.reduces_in_step
 
     def _train_step(self, state, batch):
         trainable, non_trainable, optimizer_values, metric_values = state
@@ -191,6 +206,9 @@ class Trainer:
 
         (total, (y_pred, parts, added, new_non_trainable)), grads = K.value_and_grad(loss_fn, has_aux=True)(
             list(trainable))
+        if self._reduces_in_step():  # average over the replicas' shares of the batch
+            grads = self._dist.reduce_gradients(grads, K.shape(tree.flatten(x)[0][0])[0])
+            new_non_trainable = self._dist.reduce_non_trainable(new_non_trainable)
         trainable = [K.stop_gradient(v) for v in trainable]
         with _scoped(self._step_trainable + self._optimizer_vars, trainable + list(optimizer_values)) as scope:
             self.optimizer.apply(grads, self._step_trainable)
@@ -220,13 +238,20 @@ class Trainer:
             self._steps = {}
         if name not in self._steps:
             eager = getattr(self, "run_eagerly", False) or getattr(self, "jit_compile", "auto") is False
-            self._steps[name] = fn if eager else K.jit(fn)
+            compile_fn = (lambda f: f) if eager else K.jit
+            dist = getattr(self, "_dist", None)
+            self._steps[name] = compile_fn(fn) if dist is None else dist.wrap_step(name, fn, self, compile_fn)
         return self._steps[name]
 
     # -- running steps on batches -------------------------------------------------------
     def _ensure_ready(self, batch, with_targets):
-        if self._steps is None or (with_targets and self._loss_tracker is None):
+        if self._steps is None or (with_targets and self._loss_tracker is None) or (
+                getattr(self, "_dist", None) is not active_binding()):
             self._build_for(batch, with_targets)
+
+    def _engine_batch(self, kind, batch):
+        dist = self._dist
+        return _to_engine(batch) if dist is None else dist.distribute_batch(kind, batch, _to_engine)
 
     @staticmethod
     def _store(variables, values):
@@ -238,7 +263,7 @@ class Trainer:
         self._ensure_ready(batch, True)
         state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable],
                  [v.value for v in self._optimizer_vars], [v.value for v in self._metric_vars])
-        logs, (t, nt, o, m) = self._compiled("train", self._train_step)(state, _to_engine(batch))
+        logs, (t, nt, o, m) = self._compiled("train", self._train_step)(state, self._engine_batch("train", batch))
         self._store(self._step_trainable, t)
         self._store(self._step_non_trainable, nt)
         self._store(self._optimizer_vars, o)
@@ -249,14 +274,14 @@ class Trainer:
         self._ensure_ready(batch, True)
         state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable],
                  [v.value for v in self._metric_vars])
-        logs, m = self._compiled("test", self._test_step)(state, _to_engine(batch))
+        logs, m = self._compiled("test", self._test_step)(state, self._engine_batch("test", batch))
         self._store(self._metric_vars, m)
         return logs
 
     def _run_predict_step(self, x):
         self._ensure_ready((x,), False)
         state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable])
-        return self._compiled("predict", self._predict_step)(state, _to_engine(x))
+        return self._compiled("predict", self._predict_step)(state, self._engine_batch("predict", x))
 
     @staticmethod
     def _host_logs(logs):

@@ -16,6 +16,7 @@ out in the middle of an epoch:
 
 import warnings
 
+from ...distribution.context import active_binding
 from .adapter_selection import describe_source, get_data_adapter
 
 
@@ -73,6 +74,9 @@ class EpochIterator:
         if getattr(self.data_adapter, "consumed", False):
             self._interrupt("the generator was used up by an earlier epoch")
             return
+        binding = active_binding()
+        if binding is not None:  # processes that each read their share must shuffle alike
+            binding.sync_host_rng()
         self.data_adapter.on_epoch_begin()
         try:
             if self.steps_per_epoch is None:
