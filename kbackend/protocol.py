@@ -689,6 +689,37 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     without `axis`, or with a trailing axis of 1)."""
 
 
+@nn
+def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, mask=None, go_backwards=False,
+         return_sequences=False):
+    """A whole LSTM layer in one op (Keras's LSTM with activation tanh and
+    recurrent_activation sigmoid). inputs (batch, time, features); initial_h,
+    initial_c (batch, units); kernel (features, 4 units), recurrent_kernel
+    (units, 4 units), bias (4 units,) or None, columns in the gate order i, f, c, o:
+        z = x_t kernel + h recurrent_kernel + bias;  i, f, o = sigmoid(z_i, z_f, z_o)
+        c' = f c + i tanh(z_c);  h' = o tanh(c')
+    mask (batch, time) bool keeps h and c over masked steps; the output at a
+    step is h, or zeros until the first unmasked step (K.rnn's rule).
+    go_backwards runs from the last step to the first (outputs in that order).
+    Returns (last_output, outputs, final_h, final_c); outputs (batch, time,
+    units) when return_sequences, else None. An engine with no fused kernel for
+    a case raises NotImplementedError (callers then loop with K.rnn)."""
+
+
+@nn
+def gru(inputs, initial_h, kernel, recurrent_kernel, bias, mask=None, go_backwards=False,
+        return_sequences=False):
+    """A whole GRU layer in one op (Keras's GRU with reset_after=True,
+    activation tanh, recurrent_activation sigmoid). kernel (features, 3 units),
+    recurrent_kernel (units, 3 units), bias (2, 3 units) (row 0 on the input
+    side, row 1 on the recurrent side) or None; gate order z, r, h:
+        a = x_t kernel + bias[0];  b = h recurrent_kernel + bias[1]
+        z, r = sigmoid(a_z + b_z, a_r + b_r);  n = tanh(a_h + r b_h)
+        h' = z h + (1 - z) n
+    mask, go_backwards and return_sequences as for `lstm`. Returns
+    (last_output, outputs, final_h); NotImplementedError as for `lstm`."""
+
+
 # ---------------------------------------------------------------------------
 # random
 # ---------------------------------------------------------------------------

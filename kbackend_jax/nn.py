@@ -12,6 +12,7 @@ from kbackend import config, conv_utils, dtypes
 from . import math as m
 from .core import cast, convert_to_tensor, dtype_name, promote, shape_errors
 from .random import key_from_seed
+from .recurrent import gru, lstm  # noqa: F401  (the fused recurrent layers, in group nn)
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805

@@ -17,6 +17,7 @@ from kbackend import config, conv_utils, dtypes
 
 from . import conv, core, math, random
 from .autodiff import Box, Node, differentiable, raw
+from .recurrent import gru, lstm  # noqa: F401  (the fused recurrent layers, in group nn)
 
 _WIDE = (np.dtype(np.float32), np.dtype(np.float64))
 

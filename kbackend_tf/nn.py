@@ -15,6 +15,7 @@ from .core import convert_to_tensor, shape, tf, translate_errors
 from .math import as_float, logsumexp, promote
 from .math import mean as _mean, var as _var
 from .random import random_uniform
+from .recurrent import gru, lstm  # noqa: F401  (the fused recurrent layers, in group nn)
 
 # -- activations ----------------------------------------------------------------
 

@@ -51,6 +51,8 @@ def _errors_to_python(fn):
     def op(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except NotImplementedError:  # a RuntimeError too, but it means "no kernel here": callers fall back
+            raise
         except RuntimeError as e:
             msg = str(e)
             if "not implemented for" in msg or "not supported" in msg:

@@ -17,6 +17,7 @@ from kbackend import config, conv_utils, dtypes, protocol
 from .core import _NAMES, _TORCH, convert_to_tensor, wrap_errors
 from .math import _float, _operands
 from .random import random_uniform
+from .recurrent import gru, lstm  # noqa: F401  (the fused recurrent layers, in group nn)
 
 _t = convert_to_tensor
 

@@ -25,6 +25,8 @@ def test_every_op_has_a_case():
 @pytest.mark.parametrize("case", cases.CASES, ids=lambda c: c.name)
 def test_op(case):
     result = runner.run_case(case)
+    if "f32" in result.get("skipped", {}):  # an engine may leave cases of some ops to the caller's fallback
+        pytest.skip(result["skipped"]["f32"])
     assert result["errors"]["f32"] is not None  # the forward pass always compares numbers
     report = "; ".join(f"[{mode}] {msg}" for mode, msg in result["failures"].items())
     assert not result["failures"], f"{case.name}: {report}"

@@ -584,6 +584,42 @@ case("sparse_categorical_crossentropy-int64", "sparse_categorical_crossentropy",
      U(0.1, 1.0, 4, 3))
 
 
+# ---------------------------------------------------------------------------
+# fused recurrent layers (an engine may leave a case unimplemented: NotImplementedError skips it)
+# ---------------------------------------------------------------------------
+
+OPTIONAL = {"lstm", "gru"}  # ops whose engines may raise NotImplementedError for some cases
+
+
+def _tensors_only(fn):
+    """fn's tuple without its None entries (outputs is None unless return_sequences)."""
+    def call(*args, **kwargs):
+        return tuple(t for t in fn(*args, **kwargs) if t is not None)
+    return call
+
+
+_MASK = const(np.array([[True, True, False, True], [False, True, True, False]]))  # row 1 starts masked
+# (label, options, with a bias); inputs (batch 2, time 4, features 3), units 2
+_RNN_VARIANTS = [("sequences", dict(return_sequences=True), True), ("last", {}, True),
+                 ("backwards", dict(return_sequences=True, go_backwards=True), True),
+                 ("mask", dict(return_sequences=True, mask=_MASK(None)), True),
+                 ("mask-backwards", dict(go_backwards=True, mask=_MASK(None)), True), ("no-bias", {}, False)]
+
+
+def _recurrent_cases(op, gates, bias_shape, n_states):
+    for label, options, with_bias in _RNN_VARIANTS:
+        inputs = [N(2, 4, 3)] + [N(2, 2, scale=0.5)] * n_states + [N(3, gates * 2, scale=0.7),
+                                                                  N(2, gates * 2, scale=0.7)]
+        inputs.append(N(*bias_shape, scale=0.5) if with_bias else None)
+        case(f"{op}-{label}", op, *inputs, **options, call=_tensors_only(lambda K, *a, op=op, **kw:
+                                                                         getattr(K, op)(*a, **kw)),
+             ref=_tensors_only(getattr(R, op)))
+
+
+_recurrent_cases("lstm", 4, (8,), 2)
+_recurrent_cases("gru", 3, (2, 6), 1)
+
+
 # ops with no case here, and where they are tested instead
 ELSEWHERE = {"dropout": "tests/test_random.py"}
 

@@ -421,3 +421,54 @@ def central_difference(f, x, step=1e-6):
         xm[j] -= step
         g[j] = (f(xp) - f(xm)) / (2 * step)
     return g
+
+
+# ---------------------------------------------------------------------------
+# fused recurrent layers: a plain loop over time, gates written out one by one
+# ---------------------------------------------------------------------------
+
+def _recurrent(step, inputs, states, mask, go_backwards, return_sequences):
+    """Loop step(x_t, states) -> states over time with K.rnn's mask rule; h is states[0]."""
+    steps = inputs.shape[1]
+    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
+    output = np.zeros_like(states[0])
+    outputs = []
+    for t in order:
+        new = step(inputs[:, t], states)
+        if mask is None:
+            states, output = new, new[0]
+        else:
+            m = np.asarray(mask[:, t], bool)[:, None]
+            states = [np.where(m, n, s) for n, s in zip(new, states)]
+            output = np.where(m, new[0], output)
+        outputs.append(output)
+    return (output, np.stack(outputs, axis=1) if return_sequences else None) + tuple(states)
+
+
+def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, mask=None, go_backwards=False,
+         return_sequences=False):
+    u = recurrent_kernel.shape[0]
+    b = np.zeros(4 * u) if bias is None else bias
+
+    def step(x, states):
+        h, c = states
+        z = x @ kernel + h @ recurrent_kernel + b
+        i, f, g, o = special.expit(z[:, :u]), special.expit(z[:, u:2 * u]), np.tanh(z[:, 2 * u:3 * u]), \
+            special.expit(z[:, 3 * u:])
+        c = f * c + i * g
+        return [o * np.tanh(c), c]
+    return _recurrent(step, inputs, [initial_h, initial_c], mask, go_backwards, return_sequences)
+
+
+def gru(inputs, initial_h, kernel, recurrent_kernel, bias, mask=None, go_backwards=False, return_sequences=False):
+    u = recurrent_kernel.shape[0]
+    b = np.zeros((2, 3 * u)) if bias is None else bias
+
+    def step(x, states):
+        h = states[0]
+        a, r_ = x @ kernel + b[0], h @ recurrent_kernel + b[1]
+        z = special.expit(a[:, :u] + r_[:, :u])
+        r = special.expit(a[:, u:2 * u] + r_[:, u:2 * u])
+        n = np.tanh(a[:, 2 * u:] + r * r_[:, 2 * u:])
+        return [z * h + (1 - z) * n]
+    return _recurrent(step, inputs, [initial_h], mask, go_backwards, return_sequences)

@@ -19,6 +19,7 @@ import kbackend as K
 from kbackend import tree
 
 from ..layer import Layer
+from . import fused
 from .arguments import sequence_shape_error
 from .recurrent_cell import RecurrentCell
 from .stacked_rnn_cells import StackedRNNCells, output_size_of
@@ -160,8 +161,13 @@ class RNN(Layer):
         if hasattr(cell, "_prepare_dropout"):
             cell._prepare_dropout(sequences[:, 0], states, training)
         try:
+            fused_result = None
             if isinstance(cell, RecurrentCell):
                 input_mask, recurrent_mask = cell._sequence_masks
+                fused_result = fused.call(self, cell, sequences, flat_states, mask, input_mask, recurrent_mask)
+            if fused_result is not None:  # the whole sequence in one engine op
+                last, outputs, new_states = fused_result
+            elif isinstance(cell, RecurrentCell):
                 inputs = cell.project(sequences, input_mask)  # every step's input projection in one matmul
 
                 def step(x, step_states):
@@ -173,10 +179,11 @@ class RNN(Layer):
                 def step(x, step_states):
                     output, new_states = cell.call(x, tree.unflatten(state_def, step_states), **kwargs)
                     return output, tree.flatten(new_states)[0]
-            last, outputs, new_states = K.rnn(step, inputs, flat_states, go_backwards=self.go_backwards, mask=mask,
-                                              unroll=self.unroll, input_length=shape[1],
-                                              zero_output_for_mask=self.zero_output_for_mask,
-                                              return_all_outputs=self.return_sequences)
+            if fused_result is None:
+                last, outputs, new_states = K.rnn(step, inputs, flat_states, go_backwards=self.go_backwards,
+                                                  mask=mask, unroll=self.unroll, input_length=shape[1],
+                                                  zero_output_for_mask=self.zero_output_for_mask,
+                                                  return_all_outputs=self.return_sequences)
         finally:
             if hasattr(cell, "_clear_dropout"):
                 cell._clear_dropout()
