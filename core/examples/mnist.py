@@ -1,7 +1,7 @@
 """The main job: train LeNet-5 on the real MNIST on the active engine, print the
 test accuracy, and write the trained model and a training-curve plot.
 
-    python -m core.examples.mnist [--epochs 3] [--batch-size 128] [--output-dir mnist_run]
+    python -m core.examples.mnist [--epochs 2] [--batch-size 128] [--output-dir mnist_run]
 
 This is the program a Keras user writes, with `keras` renamed to `core`. The data
 comes from `core.datasets.mnist.load_data()`, which reads its cache or, offline,
@@ -68,7 +68,7 @@ def plot_history(history, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--limit", type=int, default=None, help="use only the first N training images")
     parser.add_argument("--output-dir", default="mnist_run", help="where the model and the plot are written")
