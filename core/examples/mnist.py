@@ -59,6 +59,7 @@ def plot_history(history, path):
         if "val_" + key in history:
             ax.plot(epochs, history["val_" + key], marker="o", label="validation")
         ax.set_xlabel("epoch")
+        ax.set_xticks(epochs)
         ax.set_title(key)
         ax.legend()
     fig.tight_layout()
