@@ -4,17 +4,20 @@ import importlib
 
 import kbackend as K
 
-# engines whose own distributed runtime we drive; numpy has one device only
-_RUNTIMES = {"jax": "jax_runtime", "torch": "torch_runtime", "tensorflow": "tf_runtime"}
+# engines with a `distribution` module driving their own distributed runtime; numpy has one device only
 MULTI_DEVICE_ENGINES = "jax, torch, tensorflow"
 
 
 def runtime():
-    """The engine-specific module (jax_runtime, ...), or None for numpy."""
-    name = _RUNTIMES.get(K.backend())
-    if name is None:
+    """The active engine's `distribution` module (kbackend_jax.distribution, ...),
+    or None for an engine without one (numpy: one device)."""
+    name = K.engine().__name__ + ".distribution"
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name != name:  # the module exists but something it needs is missing
+            raise
         return None
-    return importlib.import_module(f"{__package__}.{name}")
 
 
 def single_device_error(what):

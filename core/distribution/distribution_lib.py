@@ -46,7 +46,7 @@ class Distribution:
 
     def _binding(self):
         if self._bound is None:
-            from .binding import Binding
+            from kbackend.distribution import Binding
             from .devices import runtime
             rt = runtime()
             self._bound = Binding(self) if rt is None else rt.bind(self)  # numpy: the single-device hooks

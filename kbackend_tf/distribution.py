@@ -15,7 +15,7 @@ import os
 
 import tensorflow as tf
 
-from .binding import Binding, row_share
+from kbackend.distribution import Binding, row_share
 
 
 def list_devices(device_type=None):

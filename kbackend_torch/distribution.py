@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from .binding import Binding, row_share
+from kbackend.distribution import Binding, row_share
 
 
 def _world():

@@ -1,5 +1,6 @@
 """`Binding`: what the trainer asks of a distribution, with the single-device
-answers; each engine runtime subclasses it."""
+answers; each engine's `distribution` module (kbackend_jax.distribution, ...)
+subclasses it."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""JAX: a jax.sharding.Mesh over the distribution's devices; batches are
+"""core.distribution on JAX: a jax.sharding.Mesh over the distribution's devices; batches are
 placed with a NamedSharding split along the batch axis, variables replicated
 (or sharded per the LayoutMap), and the compiled step keeps each new state
 value in its variable's sharding. XLA inserts the cross-device reductions,
@@ -11,7 +11,7 @@ import jax
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-from .binding import Binding, row_share
+from kbackend.distribution import Binding, row_share
 
 
 def list_devices(device_type=None):
