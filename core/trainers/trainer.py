@@ -12,6 +12,7 @@ step touches a Variable, so the engine's jit (jax.jit, tf.function) compiles
 it as it is; after each call the new values are stored back in the Variables.
 """
 
+import functools
 import warnings
 
 import numpy as np
@@ -26,6 +27,7 @@ from ..distribution.context import active_binding
 from ..metrics import Mean
 from . import compile_utils
 from .data_adapters import EpochIterator, train_validation_split, unpack_x_y_sample_weight
+from .resident import ResidentData
 
 
 def _to_engine(structure):
@@ -259,16 +261,34 @@ class Trainer:
         for var, value in zip(variables, values):
             var._replace(value)
 
+    def _train_state(self):
+        return ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable],
+                [v.value for v in self._optimizer_vars], [v.value for v in self._metric_vars])
+
+    def _store_train_state(self, state):
+        for variables, values in zip((self._step_trainable, self._step_non_trainable, self._optimizer_vars,
+                                      self._metric_vars), state):
+            self._store(variables, values)
+
     def _run_train_step(self, batch):
         self._ensure_ready(batch, True)
-        state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable],
-                 [v.value for v in self._optimizer_vars], [v.value for v in self._metric_vars])
-        logs, (t, nt, o, m) = self._compiled("train", self._train_step)(state, self._engine_batch("train", batch))
-        self._store(self._step_trainable, t)
-        self._store(self._step_non_trainable, nt)
-        self._store(self._optimizer_vars, o)
-        self._store(self._metric_vars, m)
+        logs, state = self._compiled("train", self._train_step)(self._train_state(), self._engine_batch("train", batch))
+        self._store_train_state(state)
         return logs
+
+    def _resident_steps(self, state, data, order, position, count, batch_size):
+        """`count` train steps on batches gathered from resident data (see resident.py)."""
+        logs = {}
+        for i in range(count):
+            logs, state = self._train_step(state, ResidentData.batch(data, order, position + i, batch_size))
+        return logs, state, position + count
+
+    def _run_resident_steps(self, resident, order, position, count):
+        fn = self._compiled(("train_resident", count, resident.batch_size),
+                            functools.partial(self._resident_steps, count=count, batch_size=resident.batch_size))
+        logs, state, position = fn(self._train_state(), resident.tensors, order, position)
+        self._store_train_state(state)
+        return logs, position
 
     def _run_test_step(self, batch):
         self._ensure_ready(batch, True)
@@ -319,19 +339,15 @@ class Trainer:
             resume = getattr(cb, "_resume_epoch", None)
             if resume is not None:
                 initial_epoch = max(initial_epoch, int(resume))
+        resident = None if self.run_eagerly else ResidentData.for_fit(iterator, _to_engine)
         logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
-            raw = {}
-            for step, batch in iterator.enumerate_epoch():
-                if per_batch:
-                    callbacks.on_train_batch_begin(step)
-                raw = self._run_train_step(batch)
-                if per_batch:
-                    callbacks.on_train_batch_end(step, self._host_logs(raw))
-                    if self.stop_training:
-                        break
+            if resident is not None:
+                raw = self._resident_epoch(resident, callbacks, per_batch)
+            else:
+                raw = self._host_epoch(iterator, callbacks, per_batch)
             logs = self._host_logs(raw)
             if validation_data is not None and _validate_now(epoch, validation_freq):
                 vx, vy, vsw = unpack_x_y_sample_weight(validation_data)
@@ -343,6 +359,44 @@ class Trainer:
                 break
         callbacks.on_train_end(logs)
         return self.history
+
+    def _host_epoch(self, iterator, callbacks, per_batch):
+        """One epoch of batches from the data adapter; the last step's logs."""
+        raw = {}
+        for step, batch in iterator.enumerate_epoch():
+            if per_batch:
+                callbacks.on_train_batch_begin(step)
+            raw = self._run_train_step(batch)
+            if per_batch:
+                callbacks.on_train_batch_end(step, self._host_logs(raw))
+                if self.stop_training:
+                    break
+        return raw
+
+    def _resident_epoch(self, resident, callbacks, per_batch):
+        """One epoch over data held by the engine: steps_per_execution steps
+        per compiled call, batch hooks once per call (as Keras)."""
+        order = resident.epoch_order()
+        self._ensure_ready(resident.first_batch(order), True)
+        order_t, position = K.convert_to_tensor(order.astype(np.int32)), K.convert_to_tensor(np.int32(0))
+        raw = {}
+        for first, count in resident.executions(self.steps_per_execution):
+            if per_batch:
+                callbacks.on_train_batch_begin(first)
+            raw, position = self._run_resident_steps(resident, order_t, position, count)
+            if per_batch:
+                callbacks.on_train_batch_end(first + count - 1, self._host_logs(raw))
+                if self.stop_training:
+                    return raw
+        rest = resident.remainder(order)
+        if rest is not None:
+            step = resident.full_batches
+            if per_batch:
+                callbacks.on_train_batch_begin(step)
+            raw = self._run_train_step(rest)
+            if per_batch:
+                callbacks.on_train_batch_end(step, self._host_logs(raw))
+        return raw
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
