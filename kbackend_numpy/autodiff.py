@@ -112,6 +112,20 @@ def differentiable(fn):
     return op
 
 
+def primitive(fn):
+    """autodiff.differentiable, except that fn also receives needs=(one bool per
+    tensor input, True where a gradient is wanted), so a backward can skip the
+    work for inputs that are constants (the images fed to a first conv layer)."""
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        needs = tuple(isinstance(a, Box) for a in args)
+        if not any(needs):
+            return fn(*args, needs=needs, **kwargs)[0]
+        out, backward = fn(*(raw(a) for a in args), needs=needs, **kwargs)
+        return Box(out, Node([a.node if isinstance(a, Box) else None for a in args], backward))
+    return op
+
+
 def _is_basic(key):
     """Basic indexing (ints, slices, None, Ellipsis) never selects an element twice."""
     parts = key if isinstance(key, tuple) else (key,)

@@ -730,8 +730,8 @@ def _mm(x, y):
     return _arr(np.matmul(x, y))
 
 
-@differentiable
-def _matmul(x, y):
+@autodiff.primitive
+def _matmul(x, y, needs):
     def backward(g):
         # 1-D operands act as a row (x) or a column (y)
         x2 = x if x.ndim > 1 else x[None, :]
@@ -740,8 +740,9 @@ def _matmul(x, y):
             g = g[..., None]
         if x.ndim == 1:
             g = g[..., None, :]
-        dx = _unbroadcast(_mm(g, np.swapaxes(y2, -1, -2)), x2.shape).reshape(x.shape)
-        dy = _unbroadcast(_mm(np.swapaxes(x2, -1, -2), g), y2.shape).reshape(y.shape)
+        # no product for a constant operand (the data fed to a first Dense layer)
+        dx = _unbroadcast(_mm(g, np.swapaxes(y2, -1, -2)), x2.shape).reshape(x.shape) if needs[0] else None
+        dy = _unbroadcast(_mm(np.swapaxes(x2, -1, -2), g), y2.shape).reshape(y.shape) if needs[1] else None
         return dx, dy
     return _mm(x, y), backward
 

@@ -8,7 +8,6 @@ cast back; channels_first data is moved to channels_last on the way in (a view)
 and back on the way out.
 """
 
-import functools
 import math as _pymath
 
 import numpy as np
@@ -16,24 +15,10 @@ import numpy as np
 from kbackend import config, conv_utils, dtypes
 
 from . import conv, core, math, random
-from .autodiff import Box, Node, differentiable, raw
+from .autodiff import differentiable, primitive, raw
 from .recurrent import gru, lstm  # noqa: F401  (the fused recurrent layers, in group nn)
 
 _WIDE = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _primitive(fn):
-    """autodiff.differentiable, except that fn also receives needs=(one bool per
-    tensor input, True where a gradient is wanted), so a backward can skip the
-    work for inputs that are constants (the images fed to a first conv layer)."""
-    @functools.wraps(fn)
-    def op(*args, **kwargs):
-        needs = tuple(isinstance(a, Box) for a in args)
-        if not any(needs):
-            return fn(*args, needs=needs, **kwargs)[0]
-        out, backward = fn(*(raw(a) for a in args), needs=needs, **kwargs)
-        return Box(out, Node([a.node if isinstance(a, Box) else None for a in args], backward))
-    return op
 
 
 def _up(a):
@@ -269,7 +254,7 @@ def moments(x, axes, keepdims=False):
     return core.cast(mean, dt), core.cast(var, dt)
 
 
-@_primitive
+@primitive
 def _batch_norm(x, mean, var, beta, gamma, axis, epsilon, needs):
     dt = x.dtype
     xc = _up(x)
@@ -330,7 +315,7 @@ def _check_channels(x, channels, cf, kernel_shape, what):
                          f"expects {channels}.")
 
 
-@_primitive
+@primitive
 def _conv(x, w, strides, padding, dilation, cf, needs):
     x = _to_last(x, cf)
     xc, wc = _up(x), _up(w)
@@ -371,7 +356,7 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None, dila
     return _conv_nd(3, x, kernel, strides, padding, data_format, dilation_rate)
 
 
-@_primitive
+@primitive
 def _conv_transpose(x, w, out_spatial, strides, padding, dilation, cf, needs):
     # x is the output gradient of a convolution of kernel w (*k, out channels, in channels)
     x = _to_last(x, cf)
@@ -407,7 +392,7 @@ def conv2d_transpose(x, kernel, output_shape=None, strides=(1, 1), padding="vali
                            dilation=dilation, cf=cf)
 
 
-@_primitive
+@primitive
 def _depthwise(x, w, strides, padding, dilation, cf, needs):
     x = _to_last(x, cf)
     xc, wc = _up(x), _up(w)

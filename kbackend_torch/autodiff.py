@@ -6,6 +6,8 @@ torch.autograd.grad differentiates. Results are detached, so nothing keeps
 the graph alive.
 """
 
+import functools
+
 import torch
 
 from kbackend import generic, scope, tree
@@ -72,6 +74,15 @@ def stop_gradient(x):
 
 
 def jit(fn):
-    # fn itself: torch.compile is optional, needs a C++ toolchain and takes
-    # seconds to warm up on the CPU, which costs more than it saves here
-    return fn
+    """fn, run with float32 denormals flushed to zero (as XLA does for jax and
+    TensorFlow): Adam's second moments of dead units decay into denormals,
+    which the CPU handles dozens of times slower. No torch.compile: it needs a
+    C++ toolchain and seconds of warm-up on the CPU, more than it saves here."""
+    @functools.wraps(fn)
+    def flushed(*args, **kwargs):
+        torch.set_flush_denormal(True)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            torch.set_flush_denormal(False)
+    return flushed
