@@ -772,6 +772,13 @@ def stop_gradient(x):
 
 
 @autodiff
+def eval_shape(fn, *args):
+    """fn(*args) where only the outputs' shapes and dtypes matter (a model's
+    first call that builds it): jax traces abstractly, without compiling each
+    op; the other engines just run fn. Outputs have .shape and .dtype."""
+
+
+@autodiff
 def jit(fn):
     """fn compiled where the engine can (jax.jit, tf.function); numpy: fn itself."""
 

@@ -78,6 +78,15 @@ class _Slot:
         return hash(self.index)
 
 
+def eval_shape(fn, *args):
+    # abstract evaluation: no per-op compilation while a model builds; what
+    # does not depend on args (a layer's new weights) is still computed
+    def traced(*inputs):
+        with jax.ensure_compile_time_eval():
+            return fn(*inputs)
+    return jax.eval_shape(traced, *args)
+
+
 def jit(fn):
     """jax.jit of fn that also handles the Variables fn reads and assigns
     (a SeedGenerator's state among them) or gets as arguments: their values

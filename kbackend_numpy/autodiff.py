@@ -233,5 +233,10 @@ def stop_gradient(x):
     return raw(convert_to_tensor(x))
 
 
+def eval_shape(fn, *args):
+    # eager ops are cheap here: run fn itself
+    return fn(*args)
+
+
 def jit(fn):
     return fn

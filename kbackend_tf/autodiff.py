@@ -48,6 +48,11 @@ def stop_gradient(x):
     return tf.stop_gradient(convert_to_tensor(x))
 
 
+def eval_shape(fn, *args):
+    # eager ops are cheap here: run fn itself
+    return fn(*args)
+
+
 def jit(fn):
     # errors found when the compiled graph runs surface as ValueError / TypeError too
     # no AutoGraph: code written against the protocol has no Python control flow on tensors

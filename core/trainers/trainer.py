@@ -109,8 +109,10 @@ class Trainer:
         slots, and the lists of Variables the state is made of."""
         x, y, _ = unpack_x_y_sample_weight(batch)
         probe = tree.map_structure(lambda a: a[:2] if a is not None and np.ndim(a) else a, x)
-        with StatelessScope():
-            y_pred = self(_to_engine(probe), training=False)
+        def probe_call(inputs):
+            with StatelessScope():
+                return self(inputs, training=False)
+        y_pred = K.eval_shape(probe_call, _to_engine(probe))
         added = list(self._collect_added_metrics())
         self._clear_losses()
         if self.compiled and with_targets and self._compile_loss is None:
