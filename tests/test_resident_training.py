@@ -86,3 +86,29 @@ def test_large_data_stays_on_host(monkeypatch):
     found = resident.ResidentData.for_fit(iterator, lambda d: d)
     assert (found.batch_size, found.full_batches, found.num_samples) == (16, 4, 70)
     model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+
+
+def test_resident_predict_matches_host_batches(monkeypatch):
+    model = _model()
+    x, _ = _data(70)
+    got = model.predict(x, batch_size=16, verbose=0)
+    reference = np.maximum(x @ model.layers[0].kernel.numpy() + model.layers[0].bias.numpy(), 0)
+    reference = reference @ model.layers[2].kernel.numpy() + model.layers[2].bias.numpy()
+    reference = np.exp(reference - reference.max(1, keepdims=True))
+    reference /= reference.sum(1, keepdims=True)
+    np.testing.assert_allclose(got, reference, rtol=1e-5, atol=1e-6)
+    monkeypatch.setattr(resident, "MAX_RESIDENT_BYTES", 0)
+    np.testing.assert_allclose(model.predict(x, batch_size=16, verbose=0), got, rtol=1e-6, atol=1e-7)
+
+
+def test_predict_batch_hooks_get_host_outputs():
+    seen = []
+
+    class Hook(core.callbacks.Callback):
+        def on_predict_batch_end(self, batch, logs=None):
+            seen.append((batch, type(logs["outputs"]), logs["outputs"].shape))
+
+    model = _model()
+    x, _ = _data(70)
+    model.predict(x, batch_size=16, verbose=0, callbacks=[Hook()])
+    assert seen == [(i, np.ndarray, (16 if i < 4 else 6, 3)) for i in range(5)]

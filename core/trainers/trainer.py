@@ -300,6 +300,35 @@ class Trainer:
         self._store(self._metric_vars, m)
         return logs
 
+    def _predict_plan(self, iterator):
+        """(step, a function computing that batch's outputs) for each batch;
+        in-memory arrays are converted once and sliced inside the compiled step."""
+        resident = None if getattr(self, "run_eagerly", False) else ResidentData.for_fit(iterator, _to_engine)
+        if resident is None:
+            for step, batch in iterator.enumerate_epoch():
+                yield step, functools.partial(self._run_predict_step, unpack_x_y_sample_weight(batch)[0])
+            return
+        order = resident.epoch_order()
+        self._ensure_ready(resident.first_batch(order), False)
+        order_t, position = K.convert_to_tensor(order.astype(np.int32)), K.convert_to_tensor(np.int32(0))
+        fn = self._compiled(("predict_resident", resident.batch_size),
+                            functools.partial(self._resident_predict, batch_size=resident.batch_size))
+
+        def run():
+            nonlocal position
+            state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable])
+            y_pred, position = fn(state, resident.tensors, order_t, position)
+            return y_pred
+        for step in range(resident.full_batches):
+            yield step, run
+        rest = resident.remainder(order)
+        if rest is not None:
+            yield resident.full_batches, functools.partial(self._run_predict_step, rest[0])
+
+    def _resident_predict(self, state, data, order, position, batch_size):
+        x = ResidentData.batch(data, order, position, batch_size)[0]
+        return self._predict_step(state, x), position + 1
+
     def _run_predict_step(self, x):
         self._ensure_ready((x,), False)
         state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable])
@@ -444,18 +473,22 @@ class Trainer:
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1,
                                      steps=iterator.num_batches)
         callbacks.on_predict_begin()
+        # outputs stay engine tensors until the end (the engine can run ahead)
+        # unless a callback looks at each batch's outputs
+        to_host = _overrides(callbacks, ("on_predict_batch_end",), ignore=("ProgbarLogger",))
         outputs = []
-        for step, batch in iterator.enumerate_epoch():
+        for step, run in self._predict_plan(iterator):
             callbacks.on_predict_batch_begin(step)
-            x_batch, _, _ = unpack_x_y_sample_weight(batch)
-            y_pred = tree.map_structure(lambda t: np.asarray(K.convert_to_numpy(t)), self._run_predict_step(x_batch))
+            y_pred = run()
+            if to_host:
+                y_pred = tree.map_structure(_host_array, y_pred)
             outputs.append(y_pred)
-            callbacks.on_predict_batch_end(step, {"outputs": y_pred})
+            callbacks.on_predict_batch_end(step, {"outputs": y_pred} if to_host else {})
         callbacks.on_predict_end()
         if not outputs:
             raise ValueError("predict() got no data: the input is empty.")
         flat = [tree.flatten(o)[0] for o in outputs]
-        joined = [np.concatenate(parts, axis=0) for parts in zip(*flat)]
+        joined = [np.concatenate([_host_array(p) for p in parts], axis=0) for parts in zip(*flat)]
         return tree.unflatten(tree.flatten(outputs[0])[1], joined)
 
     # -- one batch ---------------------------------------------------------------------------
@@ -529,10 +562,18 @@ class Trainer:
 
 
 def _wants_batch_hooks(callbacks):
+    return _overrides(callbacks, ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end"))
+
+
+def _overrides(callbacks, hooks, ignore=()):
+    """Whether a callback (other than those named in ignore) implements one of hooks."""
     from ..callbacks import Callback
-    hooks = ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end")
     return any(getattr(type(cb), hook) is not getattr(Callback, hook) for cb in callbacks for hook in hooks
-               if hasattr(type(cb), hook))
+               if hasattr(type(cb), hook) and type(cb).__name__ not in ignore)
+
+
+def _host_array(t):
+    return np.asarray(K.convert_to_numpy(t))
 
 
 def _is_arrays(x):
