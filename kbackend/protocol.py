@@ -779,8 +779,11 @@ def eval_shape(fn, *args):
 
 
 @autodiff
-def jit(fn):
-    """fn compiled where the engine can (jax.jit, tf.function); numpy: fn itself."""
+def jit(fn, donate_argnums=()):
+    """fn compiled where the engine can (jax.jit, tf.function); numpy: fn itself.
+    The positional arguments at donate_argnums may give their buffers to the
+    outputs (jax updates them in place); the caller must not use them after
+    the call. Engines without donation ignore it."""
 
 
 # ---------------------------------------------------------------------------

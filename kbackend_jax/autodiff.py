@@ -87,13 +87,16 @@ def eval_shape(fn, *args):
     return jax.eval_shape(traced, *args)
 
 
-def jit(fn):
+def jit(fn, donate_argnums=()):
     """jax.jit of fn that also handles the Variables fn reads and assigns
     (a SeedGenerator's state among them) or gets as arguments: their values
     become inputs and outputs of the compiled function, and the new values
-    are assigned after each call."""
+    are assigned after each call. The arguments at donate_argnums give their
+    buffers to the outputs (updated in place; the caller must not use them
+    after the call)."""
     variables = []  # every Variable seen so far; grows when a trace finds more
     missed = []
+    donate = tuple(sorted(donate_argnums))
 
     def learn(found):
         seen = {id(v) for v in variables}
@@ -102,7 +105,10 @@ def jit(fn):
                 seen.add(id(v))
                 variables.append(v)
 
-    def pure(values, args, kwargs):
+    def pure(values, donated, args, kwargs):
+        args = list(args)
+        for i, a in zip(donate, donated):
+            args[i] = a
         known = variables[:len(values)]
         args, kwargs = jax.tree.map(lambda a: known[a.index] if isinstance(a, _Slot) else a, (args, kwargs),
                                     is_leaf=lambda a: isinstance(a, _Slot))
@@ -115,7 +121,7 @@ def jit(fn):
         updates = {index[id(v)]: value for v, value in tracker.assignments() if id(v) in index}
         return out, updates
 
-    compiled = jax.jit(pure)
+    compiled = jax.jit(pure, donate_argnums=(1,) if donate else ())
     probed = False
 
     @functools.wraps(fn)
@@ -124,16 +130,18 @@ def jit(fn):
         learn(a for a in jax.tree.leaves((args, kwargs)) if isinstance(a, Variable))
         position = {id(v): i for i, v in enumerate(variables)}
         args, kwargs = jax.tree.map(lambda a: _Slot(position[id(a)]) if isinstance(a, Variable) else a, (args, kwargs))
-        if not probed:  # first call: find the Variables fn reads, without compiling
+        donated = _distinct_buffers(tuple(args[i] for i in donate))
+        args = tuple(None if i in donate else a for i, a in enumerate(args))
+        if not probed:  # first call: trace (jit reuses the trace) to find the Variables fn reads
             probed = True
             missed.clear()
-            jax.eval_shape(pure, [v.value for v in variables], args, kwargs)
+            compiled.trace([v.value for v in variables], donated, args, kwargs)
             learn(missed)
         # a later trace (new argument shapes) may read Variables not passed in:
         # learn them and call once more (Variables created inside fn stay constants)
         for _ in range(2):
             missed.clear()
-            out, updates = compiled([v.value for v in variables], args, kwargs)
+            out, updates = compiled([v.value for v in variables], donated, args, kwargs)
             if not missed:
                 break
             learn(missed)
@@ -142,3 +150,16 @@ def jit(fn):
         return out
 
     return call
+
+
+def _distinct_buffers(structure):
+    """structure with a copy wherever an array repeats (a buffer can be donated once)."""
+    seen = set()
+
+    def once(a):
+        if isinstance(a, jax.Array):
+            if id(a) in seen:
+                return jnp.array(a, copy=True)
+            seen.add(id(a))
+        return a
+    return jax.tree.map(once, structure)

@@ -238,5 +238,5 @@ def eval_shape(fn, *args):
     return fn(*args)
 
 
-def jit(fn):
+def jit(fn, donate_argnums=()):
     return fn

@@ -53,7 +53,7 @@ def eval_shape(fn, *args):
     return fn(*args)
 
 
-def jit(fn):
+def jit(fn, donate_argnums=()):
     # errors found when the compiled graph runs surface as ValueError / TypeError too
     # no AutoGraph: code written against the protocol has no Python control flow on tensors
     return tf_errors(tf.function(fn, reduce_retracing=True, autograph=False))

@@ -78,7 +78,7 @@ def eval_shape(fn, *args):
     return fn(*args)
 
 
-def jit(fn):
+def jit(fn, donate_argnums=()):
     """fn, run with float32 denormals flushed to zero (as XLA does for jax and
     TensorFlow): Adam's second moments of dead units decay into denormals,
     which the CPU handles dozens of times slower. No torch.compile: it needs a

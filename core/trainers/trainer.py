@@ -244,7 +244,12 @@ class Trainer:
             eager = getattr(self, "run_eagerly", False) or getattr(self, "jit_compile", "auto") is False
             compile_fn = (lambda f: f) if eager else K.jit
             dist = getattr(self, "_dist", None)
-            self._steps[name] = compile_fn(fn) if dist is None else dist.wrap_step(name, fn, self, compile_fn)
+            if dist is not None:
+                self._steps[name] = dist.wrap_step(name, fn, self, compile_fn)
+            elif eager:
+                self._steps[name] = fn
+            else:  # a train step's state (argument 0) is replaced by its outputs: updated in place
+                self._steps[name] = K.jit(fn, donate_argnums=(0,) if _train_key(name) else ())
         return self._steps[name]
 
     # -- running steps on batches -------------------------------------------------------
@@ -559,6 +564,10 @@ class Trainer:
     def predict_proba(self, x, batch_size=32, verbose=0):
         warnings.warn("predict_proba is deprecated; use model.predict(x).", DeprecationWarning, stacklevel=2)
         return self.predict(x, batch_size=batch_size, verbose=verbose)
+
+
+def _train_key(name):
+    return name == "train" or (isinstance(name, tuple) and name[0] == "train_resident")
 
 
 def _wants_batch_hooks(callbacks):
