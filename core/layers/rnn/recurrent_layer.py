@@ -5,6 +5,8 @@ cell's settings through attributes of the same names (`layer.units`), and its
 config is the cell's arguments beside the RNN's, as Keras writes it.
 """
 
+import inspect
+
 from ...engine.naming import to_snake_case
 from .rnn import RNN
 
@@ -26,6 +28,12 @@ class RecurrentLayer(RNN):
         cell = self.cell_class(units, name=to_snake_case(self.cell_class.__name__), dtype=kwargs.get("dtype"),
                                trainable=kwargs.get("trainable", True), **cell_args)
         super().__init__(cell, **kwargs)
+
+    @classmethod
+    def _cell_arguments(cls, arguments):
+        """The constructor's arguments that configure the cell: those the cell's __init__ names."""
+        names = inspect.signature(cls.cell_class.__init__).parameters
+        return {k: v for k, v in arguments.items() if k in names and k not in ("self", "units", "kwargs")}
 
     def __getattr__(self, name):
         # only reached when normal lookup fails
