@@ -218,12 +218,20 @@ def _unbroadcast(g, shape):
     return g.sum(axis=axes, keepdims=True).reshape(shape)
 
 
+def _bias_grad(g, b, bb):
+    """The gradient of bias b (broadcast as bb): g summed over every axis but the bias's."""
+    if b.ndim == 1 and bb.shape[-1] == b.shape[0] and g.ndim >= 2 and g.dtype in _WIDE and g.flags.c_contiguous:
+        rows = g.reshape(-1, b.shape[0])  # channels last: one BLAS matrix-vector product over the rows
+        return np.matmul(np.ones(rows.shape[0], g.dtype), rows)
+    return _unbroadcast(g, bb.shape).reshape(b.shape)
+
+
 @differentiable
 def _bias_add(x, b, axis):
     bb = _channel_broadcast(b, x.ndim, axis)
 
     def backward(g):
-        return g, _unbroadcast(g, bb.shape).reshape(b.shape)
+        return g, _bias_grad(g, b, bb).astype(b.dtype, copy=False)
     return x + bb, backward
 
 
