@@ -174,3 +174,11 @@ def _swap01(ops, t):
 def _reverse0(ops, t):
     n = ops.shape(t)[0]  # a scalar tensor when the length is only known at run time
     return ops.gather(t, ops.arange(n - 1, -1, -1))
+
+
+def adam_update(ops, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
+    """Adam's update written with ops (compiled engines fuse it themselves)."""
+    m = ops.add(m, ops.multiply(ops.subtract(gradient, m), 1 - beta_1))
+    v = ops.add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - beta_2))
+    step = ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), epsilon))
+    return ops.subtract(variable, step), m, v

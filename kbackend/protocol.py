@@ -4,7 +4,7 @@ Each function below is the specification of one op: its name, its signature
 (engines use the same parameter names and defaults) and its meaning. The bodies
 are empty; an engine module provides the implementation. `OPS` maps each name to
 its stub and `GROUPS` maps each name to the engine module that holds it
-(`core`, `math`, `nn`, `random`, `autodiff`, `control`), so all engines are laid
+(`core`, `math`, `nn`, `random`, `autodiff`, `control`, `optim`), so all engines are laid
 out alike.
 
 Conventions shared by every op:
@@ -34,8 +34,8 @@ def _op(group):
     return register
 
 
-core, math, nn, random, autodiff, control = (
-    _op(g) for g in ("core", "math", "nn", "random", "autodiff", "control"))
+core, math, nn, random, autodiff, control, optim = (
+    _op(g) for g in ("core", "math", "nn", "random", "autodiff", "control", "optim"))
 
 
 # ---------------------------------------------------------------------------
@@ -830,6 +830,19 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
 @control
 def fori_loop(lower, upper, body_fun, init_val):
     """val = body_fun(i, val) for i in range(lower, upper); returns val."""
+
+
+# ---------------------------------------------------------------------------
+# optimizer kernels
+# ---------------------------------------------------------------------------
+
+@optim
+def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
+    """One Adam step on values; returns (variable', m', v') and leaves the inputs
+    unchanged: m' = m + (gradient - m)(1 - beta_1), v' = v + (gradient^2 - v)(1 - beta_2),
+    variable' = variable - alpha m' / (sqrt(v') + epsilon), alpha a scalar holding
+    the learning rate and both bias corrections. One op so that engines that run
+    elementwise passes one by one (numpy, eager torch) can fuse them."""
 
 
 def export(namespace):

@@ -290,15 +290,26 @@ class Layer:
 
     @property
     def losses(self):
-        out = []
-        for layer in self._flatten_layers():
-            out.extend(layer._losses)
-            out.extend(fn() for fn in layer._callable_losses)
-            for v in layer._own_variables():
-                reg = getattr(v, "regularizer", None)
-                if reg is not None:
-                    out.append(reg(v.value))
+        return [loss for layer in self._flatten_layers() for loss in layer._own_losses()]
+
+    def _own_losses(self):
+        out = list(self._losses) + [fn() for fn in self._callable_losses]
+        for v in self._own_variables():
+            reg = getattr(v, "regularizer", None)
+            if reg is not None:
+                out.append(reg(v.value))
         return out
+
+    def _take_step_extras(self):
+        """(losses, {name: add_metric value}) of the last forward pass, cleared as
+        they are taken: one walk over the layers for the trainer's every step."""
+        losses, metrics = [], {}
+        for layer in self._flatten_layers():
+            losses.extend(layer._own_losses())
+            metrics.update(layer._added_metrics)
+            layer._losses = []
+            layer._added_metrics = []
+        return losses, metrics
 
     def _clear_losses(self):
         for layer in self._flatten_layers():

@@ -42,13 +42,18 @@ class Adam(Optimizer):
         alpha = K.divide(K.multiply(K.cast(learning_rate, dtype), K.sqrt(K.subtract(1.0, beta_2_power))),
                          K.subtract(1.0, beta_1_power))
         m, v = self._momentums[i], self._velocities[i]
+        if not self.amsgrad:  # one engine kernel (fused where the engine runs ops one by one)
+            new_variable, new_m, new_v = K.adam_update(variable.value, gradient, m.value, v.value, alpha,
+                                                       self.beta_1, self.beta_2, self.epsilon)
+            m.assign(new_m)
+            v.assign(new_v)
+            variable.assign(new_variable)
+            return
         m.assign_add(K.multiply(K.subtract(gradient, m.value), 1 - self.beta_1))
         v.assign_add(K.multiply(K.subtract(K.square(gradient), v.value), 1 - self.beta_2))
-        if self.amsgrad:
-            v_hat = self._velocity_hats[i]
-            v_hat.assign(K.maximum(v_hat.value, v.value))
-            v = v_hat
-        variable.assign_sub(K.divide(K.multiply(m.value, alpha), K.add(K.sqrt(v.value), self.epsilon)))
+        v_hat = self._velocity_hats[i]  # amsgrad: the running maximum of v
+        v_hat.assign(K.maximum(v_hat.value, v.value))
+        variable.assign_sub(K.divide(K.multiply(m.value, alpha), K.add(K.sqrt(v_hat.value), self.epsilon)))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,

@@ -162,9 +162,7 @@ class Trainer:
     def _forward_and_loss(self, x, y, sw, training):
         """(y_pred, total loss, per-output losses, add_metric values)."""
         y_pred = self(x, training=training)
-        extra = self.losses
-        added = self._collect_added_metrics()
-        self._clear_losses()
+        extra, added = self._take_step_extras()
         if self._compile_loss is None:
             total, parts = None, []
         else:

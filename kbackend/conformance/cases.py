@@ -620,6 +620,13 @@ _recurrent_cases("lstm", 4, (8,), 2)
 _recurrent_cases("gru", 3, (2, 6), 1)
 
 
+# optimizer kernels: v >= 0 as Adam keeps it, alpha a scalar
+case("adam_update", "adam_update", N(3, 4), N(3, 4), N(3, 4, scale=0.3), U(0.01, 1.0, 3, 4), const(0.01),
+     beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+case("adam_update-large-steps", "adam_update", N(5,), N(5, scale=4.0), N(5,), U(0.5, 2.0, 5), const(0.3),
+     beta_1=0.5, beta_2=0.75, epsilon=1e-3)
+
+
 # ops with no case here, and where they are tested instead
 ELSEWHERE = {"dropout": "tests/test_random.py"}
 

@@ -472,3 +472,9 @@ def gru(inputs, initial_h, kernel, recurrent_kernel, bias, mask=None, go_backwar
         n = np.tanh(a[:, 2 * u:] + r * r_[:, 2 * u:])
         return [z * h + (1 - z) * n]
     return _recurrent(step, inputs, [initial_h], mask, go_backwards, return_sequences)
+
+
+def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
+    m = m * beta_1 + gradient * (1 - beta_1)
+    v = v * beta_2 + gradient ** 2 * (1 - beta_2)
+    return variable - alpha * m / (np.sqrt(v) + epsilon), m, v
