@@ -176,3 +176,19 @@ def test_jit_with_nested_outputs_and_float32():
     np.testing.assert_allclose(npv(out["sum"]), B.astype(np.float32).sum(), rtol=1e-6)
     np.testing.assert_allclose(npv(out["pair"][0]), B.astype(np.float32) ** 2, rtol=1e-6)
     np.testing.assert_allclose(npv(out["pair"][1]), -B.astype(np.float32), rtol=1e-6)
+
+
+def test_eval_shape_gives_shapes_and_builds_layers_with_real_weights():
+    import core
+    from core import layers
+    x = np.arange(12, dtype="float32").reshape(3, 4)
+    out = K.eval_shape(lambda a: K.concatenate([K.matmul(a, K.ones((4, 5))), a], axis=1), K.constant(x))
+    assert tuple(out.shape) == (3, 9) and "float32" in str(out.dtype)
+    core.utils.set_random_seed(1)
+    lstm = layers.LSTM(3)  # its forget-gate bias is computed while it builds
+    result = K.eval_shape(lambda a: lstm(a), K.constant(np.zeros((2, 5, 4), "float32")))
+    assert tuple(result.shape) == (2, 3)
+    bias = K.convert_to_numpy(lstm.cell.bias)  # real numbers, usable outside the trace
+    np.testing.assert_array_equal(bias, np.r_[np.zeros(3), np.ones(3), np.zeros(6)])
+    eager = lstm(K.constant(np.ones((2, 5, 4), "float32")))
+    assert np.all(np.isfinite(K.convert_to_numpy(eager)))
