@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import core
+import kbackend as K
 from core import layers
 from core.trainers import resident
 
@@ -112,3 +113,18 @@ def test_predict_batch_hooks_get_host_outputs():
     x, _ = _data(70)
     model.predict(x, batch_size=16, verbose=0, callbacks=[Hook()])
     assert seen == [(i, np.ndarray, (16 if i < 4 else 6, 3)) for i in range(5)]
+
+
+def test_weights_read_before_training_stay_intact():
+    # jax steps donate the state's buffers: arrays handed out earlier must not change
+    model = _model()
+    x, y = _data()
+    model.fit(x[:16], y[:16], batch_size=16, epochs=1, verbose=0)
+    before = model.get_weights()
+    kept = [w.copy() for w in before]
+    values = [K.convert_to_numpy(v.value) for v in model.trainable_weights]
+    kept_values = [v.copy() for v in values]
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+    for a, b in zip(before + values, kept + kept_values):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(model.get_weights(), kept))
