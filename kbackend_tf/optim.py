@@ -1,8 +1,27 @@
-"""Optimizer kernels of the TensorFlow engine: the generic formulas (the graph runs them)."""
+"""Optimizer kernels of the TensorFlow engine.
+
+A tf.function graph runs elementwise ops one by one (Grappler does not fuse
+them on the CPU), so Adam's twelve passes over a large embedding cost more than
+the model; the update runs as one XLA-compiled function instead, fused into a
+single loop, even when the surrounding step is not compiled with XLA.
+"""
 
 from kbackend import generic
 
+from .core import convert_to_tensor, tf
 
-def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
+
+def _adam(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
     import kbackend_tf as ops
     return generic.adam_update(ops, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon)
+
+
+_fused_adam = tf.function(_adam, jit_compile=True, autograph=False, reduce_retracing=True)
+
+
+def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
+    w, g, m, v = (convert_to_tensor(a) for a in (variable, gradient, m, v))
+    alpha = tf.cast(convert_to_tensor(alpha), w.dtype)
+    if not (w.dtype.is_floating and w.dtype == g.dtype == m.dtype == v.dtype):
+        return _adam(w, g, m, v, alpha, beta_1, beta_2, epsilon)
+    return _fused_adam(w, g, m, v, alpha, float(beta_1), float(beta_2), float(epsilon))
