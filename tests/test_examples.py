@@ -22,6 +22,7 @@ def keras_home(tmp_path, monkeypatch):
 
 
 @needs_mnist
+@pytest.mark.heavy_compute  # LeNet-5 over 6000 images: optimised XLA programs pay back their compile time
 def test_main_job_trains_lenet5_and_writes_the_model_and_the_plot(tmp_path, keras_home, capsys):
     pytest.importorskip("matplotlib")
     out_dir = tmp_path / "run"

@@ -19,6 +19,7 @@ def digits_28x28x1():
     return (images[:1437], labels[:1437]), (images[1437:], labels[1437:])
 
 
+@pytest.mark.heavy_compute  # convolutions over ~1400 images: optimised XLA programs pay back their compile time
 def test_lenet5_learns_upscaled_digits_above_97_percent():
     (x, y), (xt, yt) = digits_28x28x1()
     set_random_seed(3)
