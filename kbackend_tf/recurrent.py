@@ -1,64 +1,114 @@
-"""Fused LSTM layer of the TensorFlow engine: TF's BlockLSTMV2 kernel.
+"""Fused LSTM layer of the TensorFlow engine: XLA-compiled loops with a hand-written gradient.
 
-BlockLSTMV2 runs a whole time-major sequence in C++; its weights are
-[kernel; recurrent_kernel] stacked (features + units, 4 units) with the gate
-columns in Keras's order i, f, c, o, no peepholes and no cell clipping. TF
-registers BlockLSTMV2's gradient with the first version's backward kernel,
-whose gate columns are ordered i, c, f, o, so the weight gradients would come
-out permuted: the gradient here calls BlockLSTMGradV2 itself. Only float32
-runs here (the op has no float64 kernel); masks, other dtypes and GRU raise
-NotImplementedError (callers loop).
+Every step's input projection is one matmul before the loop (time-major, gate
+columns reordered i, f, o | c so the sigmoid gates sit side by side). The loop
+over time runs as one XLA-compiled function, and so does the backward loop,
+which carries only dh and dc and emits the gate gradients; the recurrent
+kernel's gradient is then one contraction over all steps. (TF's BlockLSTMV2
+kernel dispatches each step's small matmul to the thread pool and got slower,
+not faster, with a second core; TF cannot differentiate through an XLA loop,
+hence the explicit gradient.) Masks and GRU raise NotImplementedError
+(callers loop through K.rnn).
 """
 
 from .core import convert_to_tensor, tf
 
-_KERNEL_DTYPES = ("float32",)
+_KERNEL_DTYPES = ("float32", "float64")
 
 
-def _block_lstm(x, cs_prev, h_prev, w, b, steps):
-    """(h, cs), both (time, batch, units), from time-major x, with the correct gradient."""
-    zeros = tf.zeros(tf.shape(b)[:1] // 4, b.dtype)
+def _xla(fn):
+    return tf.function(fn, jit_compile=True, autograph=False)
 
-    @tf.custom_gradient
-    def run(x, cs_prev, h_prev, w, b):
-        outs = tf.raw_ops.BlockLSTMV2(seq_len_max=steps, x=x, cs_prev=cs_prev, h_prev=h_prev, w=w, wci=zeros,
-                                      wcf=zeros, wco=zeros, b=b, cell_clip=0.0, use_peephole=False)
-        i, cs, f, o, ci, co, h = outs
 
-        def grad(dh, dcs):
-            grads = tf.raw_ops.BlockLSTMGradV2(
-                seq_len_max=steps, x=x, cs_prev=cs_prev, h_prev=h_prev, w=w, wci=zeros, wcf=zeros, wco=zeros, b=b,
-                i=i, cs=cs, f=f, o=o, ci=ci, co=co, h=h, cs_grad=dcs, h_grad=dh, use_peephole=False)
-            x_grad, cs_prev_grad, h_prev_grad, w_grad, _, _, _, b_grad = grads
-            return x_grad, cs_prev_grad, h_prev_grad, w_grad, b_grad
-        return (h, cs), grad
-    return run(x, cs_prev, h_prev, w, b)
+@_xla
+def _forward(proj, h0, c0, rk):
+    """hs, cs, gate activations (i, f, o, g) and tanh(c) at every step."""
+    u = rk.shape[0]
+
+    def step(carry, z_x):
+        h, c = carry[0], carry[1]
+        z = z_x + tf.matmul(h, rk)
+        sig = tf.sigmoid(z[:, :3 * u])
+        g = tf.tanh(z[:, 3 * u:])
+        c = sig[:, u:2 * u] * c + sig[:, :u] * g
+        tc = tf.tanh(c)
+        return sig[:, 2 * u:] * tc, c, tf.concat([sig, g], -1), tc
+    start = (h0, c0, tf.zeros(tf.shape(proj)[1:], proj.dtype), tf.zeros_like(c0))
+    return tf.scan(step, proj, initializer=start)
+
+
+@_xla
+def _backward(dhs, dcs, acts, tcs, c_prev, rk):
+    """(d proj, dh0, dc0): the reverse loop over time."""
+    u = rk.shape[0]
+    rk_t = tf.transpose(rk)
+
+    def step(carry, xs):
+        dh, dc = carry[0], carry[1]
+        gh, gc, a, tc, cp = xs
+        dh, dc = dh + gh, dc + gc
+        sig, g = a[:, :3 * u], a[:, 3 * u:]
+        i, f, o = sig[:, :u], sig[:, u:2 * u], sig[:, 2 * u:]
+        do = dh * tc
+        dc = dc + dh * o * (1 - tc * tc)
+        dsig = tf.concat([dc * g, dc * cp, do], -1) * sig * (1 - sig)
+        dz = tf.concat([dsig, dc * i * (1 - g * g)], -1)
+        return tf.matmul(dz, rk_t), dc * f, dz
+    start = (tf.zeros_like(dhs[0]), tf.zeros_like(dcs[0]), tf.zeros(tf.shape(acts)[1:], acts.dtype))
+    dh, dc, dz = tf.scan(step, (dhs, dcs, acts, tcs, c_prev), initializer=start, reverse=True)
+    return dz, dh[0], dc[0]
+
+
+def _constants(*tensors):
+    # a tape watching the XLA functions' inputs would ask TF for their gradient,
+    # which cannot cross the XLA boundary: the gradient is given below instead
+    return [tf.stop_gradient(t) for t in tensors]
+
+
+@tf.custom_gradient
+def _lstm_core(proj, h0, c0, rk):
+    hs, cs, acts, tcs = _forward(*_constants(proj, h0, c0, rk))
+
+    def grad(dhs, dcs):
+        dhs = tf.zeros_like(hs) if dhs is None else dhs
+        dcs = tf.zeros_like(cs) if dcs is None else dcs
+        c_prev = tf.concat([c0[None], cs[:-1]], 0)
+        h_prev = tf.concat([h0[None], hs[:-1]], 0)
+        dz, dh0, dc0 = _backward(*_constants(dhs, dcs, acts, tcs, c_prev, rk))
+        return dz, dh0, dc0, tf.einsum("tbu,tbg->ug", h_prev, dz)
+    return (hs, cs), grad
+
+
+def _ifoc(t, u):
+    """Keras's i, f, c, o column blocks as i, f, o, c."""
+    return tf.concat([t[..., :2 * u], t[..., 3 * u:], t[..., 2 * u:3 * u]], -1)
 
 
 def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, mask=None, go_backwards=False,
          return_sequences=False):
     if mask is not None:
-        raise NotImplementedError("lstm: TensorFlow's BlockLSTMV2 has no masks.")
+        raise NotImplementedError("lstm: the TensorFlow engine's fused kernel has no masks.")
     x = convert_to_tensor(inputs)
     if x.dtype.name not in _KERNEL_DTYPES:
-        raise NotImplementedError(f"lstm: TensorFlow's BlockLSTMV2 has no {x.dtype.name} kernel.")
-    if x.shape.rank != 3 or x.shape[1] == 0:
+        raise NotImplementedError(f"lstm: no fused {x.dtype.name} kernel on the TensorFlow engine.")
+    if x.shape.rank != 3 or not x.shape[1]:
         raise NotImplementedError(f"lstm: the fused kernel takes (batch, time > 0, features) inputs; got {x.shape}.")
     dt = x.dtype
     k, rk = (tf.cast(convert_to_tensor(a), dt) for a in (kernel, recurrent_kernel))
-    units = rk.shape[0]
-    if k.shape.as_list() != [x.shape[2], 4 * units] or rk.shape.as_list() != [units, 4 * units]:
+    u = rk.shape[0]
+    if k.shape.as_list() != [x.shape[2], 4 * u] or rk.shape.as_list() != [u, 4 * u]:
         raise ValueError(f"lstm: kernel must be (features, 4 * units) and recurrent_kernel (units, 4 * units); got "
                          f"{k.shape} and {rk.shape} for inputs {x.shape}.")
-    b = tf.zeros((4 * units,), dt) if bias is None else tf.cast(convert_to_tensor(bias), dt)
     h0, c0 = (tf.cast(convert_to_tensor(s), dt) for s in (initial_h, initial_c))
     xt = tf.transpose(x, (1, 0, 2))
     if go_backwards:
         xt = tf.reverse(xt, (0,))
-    steps = tf.cast(tf.shape(xt)[0], tf.int64)
-    h, cs = _block_lstm(xt, c0, h0, tf.concat([k, rk], 0), b, steps)
-    outputs = tf.transpose(h, (1, 0, 2)) if return_sequences else None
-    return h[-1], outputs, h[-1], cs[-1]
+    proj = tf.einsum("tbf,fg->tbg", xt, _ifoc(k, u))
+    if bias is not None:
+        proj = proj + _ifoc(tf.cast(convert_to_tensor(bias), dt), u)
+    hs, cs = _lstm_core(proj, h0, c0, _ifoc(rk, u))
+    outputs = tf.transpose(hs, (1, 0, 2)) if return_sequences else None
+    return hs[-1], outputs, hs[-1], cs[-1]
 
 
 def gru(inputs, initial_h, kernel, recurrent_kernel, bias, mask=None, go_backwards=False, return_sequences=False):

@@ -313,24 +313,22 @@ class Trainer:
             return
         order = resident.epoch_order()
         self._ensure_ready(resident.first_batch(order), False)
-        order_t, position = K.convert_to_tensor(order.astype(np.int32)), K.convert_to_tensor(np.int32(0))
+        order_t = K.convert_to_tensor(order.astype(np.int32))
         fn = self._compiled(("predict_resident", resident.batch_size),
                             functools.partial(self._resident_predict, batch_size=resident.batch_size))
-
-        def run():
-            nonlocal position
-            state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable])
-            y_pred, position = fn(state, resident.tensors, order_t, position)
-            return y_pred
+        state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable])
+        # each batch gets its own position (no chain from one call to the next), so an
+        # engine that runs calls asynchronously may run several batches at once
+        positions = [K.convert_to_tensor(np.int32(step)) for step in range(resident.full_batches)]
         for step in range(resident.full_batches):
-            yield step, run
+            yield step, functools.partial(fn, state, resident.tensors, order_t, positions[step])
         rest = resident.remainder(order)
         if rest is not None:
             yield resident.full_batches, functools.partial(self._run_predict_step, rest[0])
 
     def _resident_predict(self, state, data, order, position, batch_size):
-        x = ResidentData.batch(data, order, position, batch_size)[0]
-        return self._predict_step(state, x), position + 1
+        # predict keeps the data's order: each batch is a contiguous slice, not a gather
+        return self._predict_step(state, ResidentData.slice(data, position, batch_size)[0])
 
     def _run_predict_step(self, x):
         self._ensure_ready((x,), False)
