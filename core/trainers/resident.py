@@ -72,11 +72,12 @@ class ResidentData:
         start = self.full_batches * self.batch_size
         if start >= self.num_samples:
             return None
-        index = order[start:]
-        return tree.map_structure(lambda a: None if a is None else a[index], self.host)
+        return self._host_rows(order[start:])
 
     def first_batch(self, order):
-        index = order[:self.batch_size]
+        return self._host_rows(order[:self.batch_size])
+
+    def _host_rows(self, index):
         return tree.map_structure(lambda a: None if a is None else a[index], self.host)
 
     @staticmethod
