@@ -85,11 +85,3 @@ class ResidentData:
         """Inside a compiled step: the rows of batch `step` (an int tensor)."""
         rows = K.slice(order, [step * batch_size], [batch_size])
         return tree.map_structure(lambda a: None if a is None else K.gather(a, rows), data)
-
-    @staticmethod
-    def slice(data, step, batch_size):
-        """Inside a compiled step: batch `step` of data kept in order (a contiguous slice)."""
-        def rows(a):
-            shape = K.shape(a)
-            return K.slice(a, [step * batch_size] + [0] * (len(shape) - 1), [batch_size] + list(shape[1:]))
-        return tree.map_structure(lambda a: None if a is None else rows(a), data)

@@ -303,33 +303,6 @@ class Trainer:
         self._store(self._metric_vars, m)
         return logs
 
-    def _predict_plan(self, iterator):
-        """(step, a function computing that batch's outputs) for each batch;
-        in-memory arrays are converted once and sliced inside the compiled step."""
-        resident = None if getattr(self, "run_eagerly", False) else ResidentData.for_fit(iterator, _to_engine)
-        if resident is None:
-            for step, batch in iterator.enumerate_epoch():
-                yield step, functools.partial(self._run_predict_step, unpack_x_y_sample_weight(batch)[0])
-            return
-        order = resident.epoch_order()
-        self._ensure_ready(resident.first_batch(order), False)
-        order_t = K.convert_to_tensor(order.astype(np.int32))
-        fn = self._compiled(("predict_resident", resident.batch_size),
-                            functools.partial(self._resident_predict, batch_size=resident.batch_size))
-        state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable])
-        # each batch gets its own position (no chain from one call to the next), so an
-        # engine that runs calls asynchronously may run several batches at once
-        positions = [K.convert_to_tensor(np.int32(step)) for step in range(resident.full_batches)]
-        for step in range(resident.full_batches):
-            yield step, functools.partial(fn, state, resident.tensors, order_t, positions[step])
-        rest = resident.remainder(order)
-        if rest is not None:
-            yield resident.full_batches, functools.partial(self._run_predict_step, rest[0])
-
-    def _resident_predict(self, state, data, order, position, batch_size):
-        # predict keeps the data's order: each batch is a contiguous slice, not a gather
-        return self._predict_step(state, ResidentData.slice(data, position, batch_size)[0])
-
     def _run_predict_step(self, x):
         self._ensure_ready((x,), False)
         state = ([v.value for v in self._step_trainable], [v.value for v in self._step_non_trainable])
@@ -478,9 +451,11 @@ class Trainer:
         # unless a callback looks at each batch's outputs
         to_host = _overrides(callbacks, ("on_predict_batch_end",), ignore=("ProgbarLogger",))
         outputs = []
-        for step, run in self._predict_plan(iterator):
+        # batches stream from the host: predict reads the data once, so converting
+        # it whole first (as fit does) would only add a copy of all of it
+        for step, batch in iterator.enumerate_epoch():
             callbacks.on_predict_batch_begin(step)
-            y_pred = run()
+            y_pred = self._run_predict_step(unpack_x_y_sample_weight(batch)[0])
             if to_host:
                 y_pred = tree.map_structure(_host_array, y_pred)
             outputs.append(y_pred)
