@@ -32,15 +32,36 @@ def np_dtype(name):
     return np.dtype(name)
 
 
+_NAMES = {}  # numpy dtype -> canonical name (dtype.name is slow and asked for on every op)
+
+
 def dtype_name(np_dt):
-    return dtypes.standardize_dtype(np_dt.name)
+    name = _NAMES.get(np_dt)
+    if name is None:
+        name = _NAMES[np_dt] = dtypes.standardize_dtype(np_dt.name)
+    return name
+
+
+_STANDARD = {}  # dtype argument (str or numpy dtype) -> canonical name, for the per-op checks
+
+
+def _standard(dtype):
+    try:
+        return _STANDARD[dtype]
+    except (KeyError, TypeError):  # TypeError: an unhashable dtype-like object
+        name = dtypes.standardize_dtype(dtype)
+        if isinstance(dtype, (str, np.dtype)):
+            _STANDARD[dtype] = name
+        return name
 
 
 def convert_to_tensor(x, dtype=None):
+    if dtype is None and type(x) is np.ndarray:  # the common case (what the general path below returns too)
+        return x
     if isinstance(x, Variable):
         x = x.value
     if isinstance(x, Box):
-        return x if dtype is None or dtype_name(x.dtype) == dtypes.standardize_dtype(dtype) else cast(x, dtype)
+        return x if dtype is None or dtype_name(x.dtype) == _standard(dtype) else cast(x, dtype)
     if dtype is None:
         dtype = dtypes.default_dtype(x)
     if isinstance(x, np.ndarray) and (dtype is None or x.dtype == np_dtype(dtype)):
@@ -102,7 +123,7 @@ def _cast(x, dtype):
 
 def cast(x, dtype):
     x = convert_to_tensor(x)
-    if dtype_name(raw(x).dtype) == dtypes.standardize_dtype(dtype):
+    if dtype_name(raw(x).dtype) == _standard(dtype):
         return x
     if np_dtype(dtype).kind not in "fc" and isinstance(x, Box):
         return raw(x).astype(np_dtype(dtype))  # integer results carry no gradient

@@ -191,9 +191,19 @@ def dropout(x, level, noise_shape=None, seed=None):
         if len(noise_shape) != len(shape):
             raise ValueError(f"noise_shape {noise_shape} must have the rank of x {shape}.")
         shape = tuple(n if d is None else int(d) for n, d in zip(shape, noise_shape))
-    keep = raw(random.random_uniform(shape, dtype="float32", seed=seed)) >= level
-    scale = np.where(keep, 1 / (1 - level), 0).astype(raw(x).dtype)
-    return math.multiply(x, scale)
+    keep = random.unit_uniform(shape, seed=seed) >= level
+    dt = raw(x).dtype
+    if dt in _WIDE:  # the kept scale rounded to x's dtype, without a float64 pass
+        scale = np.multiply(keep, dt.type(1 / (1 - level)))
+    else:
+        scale = np.where(keep, 1 / (1 - level), 0).astype(dt)
+    return _scale_by(x, scale)
+
+
+@differentiable
+def _scale_by(x, scale):
+    """x * scale for a constant scale (broadcast to x's shape): no gradient for scale."""
+    return x * scale, lambda g: (g * scale, None)
 
 
 # ---------------------------------------------------------------------------

@@ -49,6 +49,12 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     return (lo + u * (hi - lo)).astype(dt)
 
 
+def unit_uniform(shape, seed=None):
+    """float32 numbers in [0, 1): the numbers random_uniform(shape, dtype="float32", seed=seed)
+    gives, without its scaling passes (for masks)."""
+    return _generator(seed).random(_shape(shape), dtype=np.float32)
+
+
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     dt = _float_dtype(dtype)
     z = _generator(seed).standard_normal(_shape(shape), dtype=_sample_dtype(dt))
