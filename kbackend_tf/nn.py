@@ -91,7 +91,8 @@ def dropout(x, level, noise_shape=None, seed=None):
     else:  # None entries of noise_shape take the size of x there
         noise_shape = tuple(full[i] if d is None else d for i, d in enumerate(noise_shape))
     keep = random_uniform(noise_shape, dtype=x.dtype.name, seed=seed) >= level
-    return tf.where(keep, x / (1 - level), tf.zeros_like(x))
+    # a product, not tf.where: cheaper forward and backward outside XLA
+    return x * (tf.cast(keep, x.dtype) * (1 / (1 - level)))
 
 
 def bias_add(x, bias, data_format=None):
