@@ -5,7 +5,7 @@
 plus the engine-independent functions defined here.
 """
 
-from . import config, dtypes, protocol
+from . import allocator, config, dtypes, protocol
 from .active import backend, engine
 from .config import (ConfigError, epsilon, floatx, image_data_format, set_epsilon,
                      set_floatx, set_image_data_format)
@@ -14,6 +14,8 @@ from .seed import SeedGenerator
 from .variable import Variable
 
 __version__ = "0.1.0"
+
+allocator.keep_freed_memory()  # before an engine allocates anything
 
 
 def variable(value, dtype=None, name=None, constraint=None):
