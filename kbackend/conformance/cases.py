@@ -625,6 +625,9 @@ case("adam_update", "adam_update", N(3, 4), N(3, 4), N(3, 4, scale=0.3), U(0.01,
      beta_1=0.9, beta_2=0.999, epsilon=1e-7)
 case("adam_update-large-steps", "adam_update", N(5,), N(5, scale=4.0), N(5,), U(0.5, 2.0, 5), const(0.3),
      beta_1=0.5, beta_2=0.75, epsilon=1e-3)
+# large enough for the engines' fused or blocked kernels (TensorFlow's XLA function, numpy's blocks)
+case("adam_update-large", "adam_update", N(384, 512), N(384, 512), N(384, 512, scale=0.3), U(0.01, 1.0, 384, 512),
+     const(0.01), grad=False, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
 
 
 # ops with no case here, and where they are tested instead
