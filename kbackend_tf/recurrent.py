@@ -65,16 +65,22 @@ def _constants(*tensors):
     return [tf.stop_gradient(t) for t in tensors]
 
 
+def _compiled(fn):
+    # eager calls (a model building on a probe batch, run_eagerly) run the loop op by
+    # op: compiling it for one more shape would cost more than the call
+    return fn.python_function if tf.executing_eagerly() else fn
+
+
 @tf.custom_gradient
 def _lstm_core(proj, h0, c0, rk):
-    hs, cs, acts, tcs = _forward(*_constants(proj, h0, c0, rk))
+    hs, cs, acts, tcs = _compiled(_forward)(*_constants(proj, h0, c0, rk))
 
     def grad(dhs, dcs):
         dhs = tf.zeros_like(hs) if dhs is None else dhs
         dcs = tf.zeros_like(cs) if dcs is None else dcs
         c_prev = tf.concat([c0[None], cs[:-1]], 0)
         h_prev = tf.concat([h0[None], hs[:-1]], 0)
-        dz, dh0, dc0 = _backward(*_constants(dhs, dcs, acts, tcs, c_prev, rk))
+        dz, dh0, dc0 = _compiled(_backward)(*_constants(dhs, dcs, acts, tcs, c_prev, rk))
         return dz, dh0, dc0, tf.einsum("tbu,tbg->ug", h_prev, dz)
     return (hs, cs), grad
 
