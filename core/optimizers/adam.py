@@ -33,14 +33,32 @@ class Adam(Optimizer):
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
-    def update_step(self, gradient, variable, learning_rate):
-        i = self._get_variable_index(variable)
-        dtype = variable.dtype
+    def _backend_update_step(self, grads, variables, learning_rate):
+        # the bias-corrected rate is the same for every variable of a dtype: computed
+        # once per step (a compiled graph that runs op by op pays for each scalar op)
+        self._alphas = {}
+        try:
+            super()._backend_update_step(grads, variables, learning_rate)
+        finally:
+            self._alphas = None
+
+    def _alpha(self, dtype, learning_rate):
+        """lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) as dtype."""
+        memo = getattr(self, "_alphas", None)
+        if memo is not None and dtype in memo:
+            return memo[dtype]
         t = self._local_step(dtype)
         beta_1_power = K.pow(K.cast(self.beta_1, dtype), t)
         beta_2_power = K.pow(K.cast(self.beta_2, dtype), t)
         alpha = K.divide(K.multiply(K.cast(learning_rate, dtype), K.sqrt(K.subtract(1.0, beta_2_power))),
                          K.subtract(1.0, beta_1_power))
+        if memo is not None:
+            memo[dtype] = alpha
+        return alpha
+
+    def update_step(self, gradient, variable, learning_rate):
+        i = self._get_variable_index(variable)
+        alpha = self._alpha(variable.dtype, learning_rate)
         m, v = self._momentums[i], self._velocities[i]
         if not self.amsgrad:  # one engine kernel (fused where the engine runs ops one by one)
             new_variable, new_m, new_v = K.adam_update(variable.value, gradient, m.value, v.value, alpha,
