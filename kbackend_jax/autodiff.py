@@ -9,6 +9,7 @@ from jax import lax
 from kbackend import generic, scope
 from kbackend.variable import Variable
 
+from . import core
 from .core import convert_to_tensor
 
 
@@ -79,8 +80,18 @@ class _Slot:
 
 
 def eval_shape(fn, *args):
-    # abstract evaluation: no per-op compilation while a model builds; what
-    # does not depend on args (a layer's new weights) is still computed
+    # abstract evaluation: nothing is compiled. A model that creates weights in
+    # this call needs their values, so then it runs again with whatever does not
+    # depend on args computed for real (only then: each such op compiles once,
+    # ~30 ms apiece, e.g. slicing the weights of a fused LSTM)
+    core.abstract_probe[0] = True
+    try:
+        return jax.eval_shape(fn, *args)
+    except core.NeedsConcrete:
+        pass
+    finally:
+        core.abstract_probe[0] = False
+
     def traced(*inputs):
         with jax.ensure_compile_time_eval():
             return fn(*inputs)

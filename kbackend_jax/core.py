@@ -211,7 +211,17 @@ def arange(start, stop=None, step=1, dtype="int32"):
 
 # -- variables: jax arrays are immutable, so the storage is the value itself ---
 
+class NeedsConcrete(Exception):
+    """A Variable was created from a traced value during a purely abstract
+    eval_shape (a model building its weights): that call must run concretely."""
+
+
+abstract_probe = [False]  # set while autodiff.eval_shape traces with nothing concrete
+
+
 def variable_storage(value):
+    if abstract_probe[0] and isinstance(value, jax.core.Tracer):
+        raise NeedsConcrete()
     return convert_to_tensor(value)
 
 
