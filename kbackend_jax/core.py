@@ -57,8 +57,10 @@ def _from_numpy(x, dtype):
         x = np.asarray(x)
     if x.dtype.kind in "USO" or (x.dtype.kind == "V" and x.dtype.name not in dtypes.ALL):
         raise TypeError(f"Cannot convert {x.dtype} data to a tensor: {x!r:.60}.")
+    # cast on the host: a cast on the device compiles one more small program per shape
+    x = x.astype(jnp_dtype(dtype or dtype_name(x.dtype)), copy=False)
     with jax.ensure_compile_time_eval():
-        return jnp.asarray(x, dtype=jnp_dtype(dtype or dtype_name(x.dtype)))
+        return jax.device_put(x)
 
 
 def _from_sequence(x, dtype):
@@ -91,8 +93,7 @@ def convert_to_tensor(x, dtype=None):
     if isinstance(x, (np.ndarray, np.generic)):  # numpy scalars keep their dtype too
         return _from_numpy(x, dtype)
     if isinstance(x, _PY_SCALARS):
-        with jax.ensure_compile_time_eval():
-            return jnp.asarray(x, dtype=jnp_dtype(dtype or dtypes.default_dtype(x)))
+        return _from_numpy(np.asarray(x), dtype or dtypes.default_dtype(x))
     if hasattr(x, "__array__"):  # foreign arrays (torch, tf) through the array protocol
         return _from_numpy(np.asarray(x), dtype)
     raise TypeError(f"Cannot convert {type(x).__name__} to a tensor.")

@@ -437,12 +437,21 @@ def _initial_value(initializer, shape, dtype):
         if initializer not in ("zeros", "ones"):
             raise ValueError(f"Optimizer variables take the initializer 'zeros', 'ones', a number or a function "
                              f"(shape, dtype) -> value; got {initializer!r}.")
-        return (np.zeros if initializer == "zeros" else np.ones)(shape)
+        return (np.zeros if initializer == "zeros" else np.ones)(shape, _host_dtype(dtype))
     if isinstance(initializer, (int, float)):
-        return np.full(shape, float(initializer))
+        return np.full(shape, float(initializer), _host_dtype(dtype))
     if callable(initializer):
         return initializer(shape, dtype=dtype)
     raise TypeError(f"Unknown initializer {initializer!r} for an optimizer variable.")
+
+
+def _host_dtype(dtype):
+    # made in the variable's own dtype: a float64 array would be cast on the
+    # engine (on jax, one more small compiled program per shape)
+    try:
+        return np.dtype(dtype)
+    except TypeError:  # a dtype numpy lacks (bfloat16): the engine casts
+        return np.float64
 
 
 def _snake_case(name):
