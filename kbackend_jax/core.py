@@ -51,7 +51,7 @@ def shape_errors(fn):
 
 
 def _from_numpy(x, dtype):
-    # Host data becomes a concrete array even while jax traces (jnp.asarray would
+    # Host data becomes a concrete array even while jax traces (a jax op would
     # give a tracer there), so a Variable created inside jit keeps real storage.
     if not isinstance(x, np.ndarray):
         x = np.asarray(x)
