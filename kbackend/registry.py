@@ -5,7 +5,7 @@ import importlib
 import importlib.metadata
 import importlib.util
 
-from . import protocol
+from . import gc_freeze, protocol
 from .config import ConfigError
 
 ENTRY_POINT_GROUP = "kbackend.engines"
@@ -90,6 +90,7 @@ def check(name):
 def load(name):
     """Import engine `name` and check it implements the whole protocol."""
     module = importlib.import_module(check(name))
+    gc_freeze.after_engine_import(name)
     missing = [op for op in protocol.OPS if not callable(getattr(module, op, None))]
     if missing:
         raise ConfigError(f"Engine {name!r} ({module.__name__}) lacks protocol ops: {', '.join(missing)}.")
