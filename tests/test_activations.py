@@ -127,3 +127,13 @@ def test_unknown_activation():
         activations.deserialize("nope")
     with pytest.raises(ValueError, match="Could not interpret activation function identifier: 3"):
         activations.get(3)
+
+
+def test_relu_at_the_kink_and_at_non_finite_values():
+    # gradient 0 at exactly 0 on every engine (dead inputs such as MNIST's black border give exact zeros
+    # through a zero-bias layer, so a 0.5 there would change training); NaN stays NaN, -inf gives 0
+    x = np.array([-1.0, 0.0, -0.0, 2.0], np.float32)
+    _, grad = K.value_and_grad(lambda t: K.sum(K.relu(t)))(K.constant(x))
+    np.testing.assert_array_equal(npv(grad), [0.0, 0.0, 0.0, 1.0])
+    out = npv(K.relu(K.constant(np.array([np.nan, -np.inf, np.inf, 0.0], np.float32))))
+    assert np.isnan(out[0]) and out[1:].tolist() == [0.0, np.inf, 0.0]
