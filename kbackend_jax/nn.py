@@ -1,6 +1,8 @@
 """Activations, convolutions, pooling, normalization and losses of the JAX engine."""
 
 import builtins
+import functools
+import itertools
 
 import jax
 import jax.numpy as jnp
@@ -230,6 +232,9 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank):
         return (fill,) + values + (fill,) if data_format == "channels_last" else (fill, fill) + values
 
     window, step, pairs = full(pool_size, 1), full(strides, 1), full(pads, (0, 0))
+    if pool_mode == "max" and _tiles(x, pool_size, strides, pads):
+        axes = tuple(i for i, w in enumerate(window) if w > 1)
+        return _tiled_max(x, tuple(window[i] for i in axes), axes)
     if pool_mode == "max":
         # padded cells hold the identity of max, so they never win
         if x.dtype == jnp.bool_:
@@ -245,6 +250,72 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, rank):
     # average over the real cells only: count them with the same windows
     counts = lax.reduce_window(jnp.ones(full(sizes, 1), x.dtype), zero, lax.add, window, step, pairs)
     return total / counts
+
+
+_MAX_TILE = 9  # window cells up to which the tiled max pool's backward (one select per cell) pays off
+
+
+def _tiles(x, pool_size, strides, pads):
+    """Whether max pooling is a max over disjoint tiles: windows as strides, no padding, few cells."""
+    return (tuple(pool_size) == tuple(strides) and not any(a or b for a, b in pads)
+            and 1 < np.prod(pool_size) <= _MAX_TILE and jnp.issubdtype(x.dtype, jnp.floating))
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1, 2))
+def _tiled_max(x, window, axes):
+    """Max pooling over disjoint tiles as a reshape and a max. The gradient goes to the first
+    maximum of each tile, as in the other engines (reduce_window's own gradient is a
+    select-and-scatter that XLA on CPU turns into index arrays and a scatter: slower, and 4
+    input-sized temporaries per pooling layer)."""
+    return jnp.max(_tile_view(x, window, axes), axis=_tile_axes(axes))
+
+
+def _tile_view(x, window, axes):
+    """x cropped to whole tiles, each pooled axis split into (tiles, cells)."""
+    x = x[tuple(slice(0, x.shape[a] // w * w) for a, w in _per_axis(x, window, axes))]
+    shape = []
+    for a, w in _per_axis(x, window, axes):
+        shape += [x.shape[a] // w, w] if w > 1 else [x.shape[a]]
+    return jnp.reshape(x, shape)
+
+
+def _per_axis(x, window, axes):
+    cells = dict(zip(axes, window))
+    return [(a, cells.get(a, 1)) for a in range(x.ndim)]
+
+
+def _tile_axes(axes):
+    """Positions of the cell axes in the tile view (each pooled axis adds one before them)."""
+    return tuple(a + k + 1 for k, a in enumerate(axes))
+
+
+def _tiled_max_fwd(x, window, axes):
+    y = _tiled_max(x, window, axes)
+    return y, (x, y)
+
+
+def _tiled_max_bwd(window, axes, saved, g):
+    x, y = saved
+    view, cell_axes = _tile_view(x, window, axes), _tile_axes(axes)
+    taken = jnp.zeros(y.shape, jnp.bool_)
+    pieces = []
+    for cell in itertools.product(*(range(w) for w in window)):  # row-major: the first maximum wins ties
+        index = [slice(None)] * view.ndim
+        for axis, i in zip(cell_axes, cell):
+            index[axis] = i
+        hit = (view[tuple(index)] == y) & ~taken
+        taken = taken | hit
+        pieces.append(jnp.where(hit, g, jnp.zeros((), g.dtype)))
+    # reassemble the cells, innermost cell axis first, each inserted where it sits in the view
+    for k in reversed(range(len(axes))):
+        w = window[k]
+        pieces = [jnp.stack(pieces[i:i + w], axis=cell_axes[k] - k) for i in range(0, len(pieces), w)]
+    grad = jnp.reshape(pieces[0], [x.shape[a] // w * w for a, w in _per_axis(x, window, axes)])
+    pad = [(0, x.shape[a] - grad.shape[a]) for a in range(x.ndim)]
+    return (jnp.pad(grad, pad) if any(p for _, p in pad) else grad,)
+
+
+_tiled_max.defvjp(_tiled_max_fwd, _tiled_max_bwd)
 
 
 def pool1d(x, pool_size, strides=1, padding="valid", data_format=None, pool_mode="max"):

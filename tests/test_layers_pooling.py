@@ -135,6 +135,26 @@ def test_pooling_input_gradient(cls, padding, data_format):
     np.testing.assert_allclose(npv(grad), ref, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("data_format", FORMATS)
+def test_max_pooling_gradient_goes_to_the_first_maximum_of_a_tied_window(data_format):
+    # 2x2 tiles, row-major order: ReLU outputs tie at 0 all the time; every engine gives the whole
+    # gradient to the first maximum, so the models train alike. A 5th row and column are cropped.
+    x = np.zeros((1, 5, 5, 1), np.float32)
+    x[0, 0, :4, 0] = [3.0, 3.0, 0.0, 2.0]
+    x[0, 1, :4, 0] = [3.0, 1.0, 2.0, 2.0]
+    x[0, 4, 4, 0] = 9.0  # outside every tile: no gradient
+    upstream = np.array([10.0, 20.0, 30.0, 40.0], np.float32).reshape(1, 2, 2, 1)
+    expected = np.zeros((1, 5, 5, 1))
+    expected[0, 0, 0, 0], expected[0, 0, 3, 0] = 10.0, 20.0  # (3, 3, 3, 1) and (0, 2, 2, 2): the first
+    expected[0, 2, 0, 0], expected[0, 2, 2, 0] = 30.0, 40.0  # all-zero tiles: their first cell
+    if data_format == "channels_first":
+        x, upstream, expected = (np.moveaxis(a, -1, 1) for a in (x, upstream, expected))
+    layer = layers.MaxPooling2D(2, data_format=data_format)
+    v = K.Variable(x)
+    (grad,) = K.gradients(lambda: K.sum(K.multiply(layer(v), upstream)), [v])
+    np.testing.assert_array_equal(npv(grad), expected)
+
+
 def test_strides_default_to_the_pool_size_and_layers_have_no_weights():
     layer = layers.MaxPooling2D((3, 2))
     assert layer.pool_size == (3, 2) and layer.strides == (3, 2) and layer.padding == "valid"
