@@ -11,6 +11,8 @@ hence the explicit gradient.) Masks and GRU raise NotImplementedError
 (callers loop through K.rnn).
 """
 
+from tensorflow.python.eager import record  # whether a gradient tape is watching (no public API)
+
 from .core import convert_to_tensor, tf
 
 _KERNEL_DTYPES = ("float32", "float64")
@@ -59,6 +61,23 @@ def _backward(dhs, dcs, acts, tcs, c_prev, rk):
     return dz, dh[0], dc[0]
 
 
+@_xla
+def _inference(proj, h0, c0, rk, sequences):
+    """(hs or the last h, last c): the forward loop keeping only what the outputs need."""
+    u = rk.shape[0]
+    steps = proj.shape[0]
+    hs = tf.TensorArray(proj.dtype, size=steps if sequences else 0, element_shape=h0.shape)
+
+    def step(t, h, c, hs):
+        z = proj[t] + tf.matmul(h, rk)
+        sig = tf.sigmoid(z[:, :3 * u])
+        c = sig[:, u:2 * u] * c + sig[:, :u] * tf.tanh(z[:, 3 * u:])
+        h = sig[:, 2 * u:] * tf.tanh(c)
+        return t + 1, h, c, hs.write(t, h) if sequences else hs
+    _, h, c, hs = tf.while_loop(lambda t, *_: t < steps, step, (0, h0, c0, hs))
+    return (hs.stack() if sequences else h), c
+
+
 def _constants(*tensors):
     # a tape watching the XLA functions' inputs would ask TF for their gradient,
     # which cannot cross the XLA boundary: the gradient is given below instead
@@ -71,8 +90,8 @@ def _compiled(fn):
     return fn.python_function if tf.executing_eagerly() else fn
 
 
-@tf.custom_gradient
-def _lstm_core(proj, h0, c0, rk):
+def _lstm_full(proj, h0, c0, rk):
+    """((hs, cs), their gradient function): the training forward pass."""
     hs, cs, acts, tcs = _compiled(_forward)(*_constants(proj, h0, c0, rk))
 
     def grad(dhs, dcs):
@@ -83,6 +102,29 @@ def _lstm_core(proj, h0, c0, rk):
         dz, dh0, dc0 = _compiled(_backward)(*_constants(dhs, dcs, acts, tcs, c_prev, rk))
         return dz, dh0, dc0, tf.einsum("tbu,tbg->ug", h_prev, dz)
     return (hs, cs), grad
+
+
+_lstm_core = tf.custom_gradient(_lstm_full)
+
+
+def _lstm_inference(proj, h0, c0, rk, sequences):
+    """_lstm_core's (hs, cs) for callers that need only hs[-1] or hs, and cs[-1]: when no tape is
+    recording (predict, evaluate), the loop stores no per-step activations (half the time). Should a
+    gradient be asked for after all (a tape outside a traced function), it recomputes the full
+    forward pass."""
+    @tf.custom_gradient
+    def run(proj, h0, c0, rk):
+        out, c_last = _compiled(_inference)(*_constants(proj, h0, c0, rk), sequences)
+
+        def grad(d_out, d_c_last):
+            (hs, cs), full_grad = _lstm_full(proj, h0, c0, rk)
+            last = tf.one_hot(proj.shape[0] - 1, proj.shape[0], dtype=proj.dtype)[:, None, None]
+            d_out = tf.zeros_like(out) if d_out is None else d_out
+            dhs = d_out if sequences else last * d_out
+            dcs = tf.zeros_like(cs) if d_c_last is None else last * d_c_last
+            return full_grad(dhs, dcs)
+        return (out, c_last), grad
+    return run(proj, h0, c0, rk)
 
 
 def _ifoc(t, u):
@@ -112,9 +154,14 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, mask=None
     proj = tf.einsum("tbf,fg->tbg", xt, _ifoc(k, u))
     if bias is not None:
         proj = proj + _ifoc(tf.cast(convert_to_tensor(bias), dt), u)
-    hs, cs = _lstm_core(proj, h0, c0, _ifoc(rk, u))
+    if record.could_possibly_record():  # a tape may ask for the gradient: keep what the backward needs
+        hs, cs = _lstm_core(proj, h0, c0, _ifoc(rk, u))
+        h_last, c_last = hs[-1], cs[-1]
+    else:
+        hs, c_last = _lstm_inference(proj, h0, c0, _ifoc(rk, u), return_sequences)
+        h_last = hs[-1] if return_sequences else hs
     outputs = tf.transpose(hs, (1, 0, 2)) if return_sequences else None
-    return hs[-1], outputs, hs[-1], cs[-1]
+    return h_last, outputs, h_last, c_last
 
 
 def gru(inputs, initial_h, kernel, recurrent_kernel, bias, mask=None, go_backwards=False, return_sequences=False):

@@ -152,6 +152,36 @@ def test_gradients_match_the_loop(kind, variant):
         np.testing.assert_allclose(npv(g), npv(r), err_msg=name, **tol)
 
 
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_compiled_lstm_and_a_gradient_taken_outside_the_compiled_call(return_sequences):
+    # a compiled call with no gradient inside (predict) may keep only what its outputs need (TF's
+    # inference loop); a gradient taken outside the compiled call must still be right
+    a = _arrays("lstm")
+    names = ("x", "h0", "c0", "kernel", "recurrent_kernel", "bias")
+    compiled = K.jit(lambda *args: K.lstm(*args, return_sequences=return_sequences))
+    got = _call_or_skip(lambda: compiled(*(K.convert_to_tensor(a[k]) for k in names)))
+    ref = R.lstm(*(np.float64(a[k]) for k in names), return_sequences=return_sequences)
+    for g, r in zip(got, ref):
+        assert (g is None) == (r is None)
+        if r is not None:
+            np.testing.assert_allclose(npv(g), r, rtol=1e-5, atol=2e-6)
+    w = [RNG.standard_normal(npv(g).shape).astype(np.float32) if g is not None else None for g in got]
+
+    def loss(fn):
+        def value(params):
+            out = fn(*params)
+            return sum(K.sum(K.multiply(o, wi)) for o, wi in zip(out, w) if o is not None)
+        return value
+
+    looped = lambda *args: _loop("lstm", dict(zip(names, args)), return_sequences=return_sequences)  # noqa: E731
+    params = [K.convert_to_tensor(a[k]) for k in names]
+    _, got_grads = K.value_and_grad(loss(compiled))(params)
+    _, want_grads = K.value_and_grad(loss(looped))(params)
+    for name, g, r in zip(names, got_grads, want_grads):
+        assert np.abs(npv(r)).max() > 0, name
+        np.testing.assert_allclose(npv(g), npv(r), rtol=2e-4, atol=2e-5, err_msg=name)
+
+
 def test_bad_shapes_are_a_clear_error():
     a = _arrays("lstm")
     with pytest.raises((ValueError, NotImplementedError)):
