@@ -5,8 +5,13 @@ Everything here works on plain ndarrays in channels_last layout
 differentiable ops. A convolution is im2col (a strided window view copied
 once into a 2-D matrix) followed by one BLAS matmul; the way back (col2im)
 adds the columns into place with one vectorized slice-add per kernel position.
+When that matrix is large, the images go through in chunks whose matrix fits
+in a core's L2 cache: each copy is then read back by the matmul (or col2im)
+from cache instead of memory, and the matrix is never kept for the backward
+(the kernel gradient makes the chunk's columns again from the input).
 """
 
+import functools
 import math as _pymath
 import threading
 
@@ -82,43 +87,76 @@ def im2col(xp, kernel, strides, dilation):
 _RUN_ADD_SIZE = 4096
 
 
-def col2im(cols, padded_shape, kernel, strides, dilation, out):
+def col2im(cols, padded_shape, kernel, strides, dilation, out, dx=None):
     """The transpose of im2col: cols (batch, *out, *kernel, channels) summed into
-    an array of padded_shape."""
-    nd = len(kernel)
-    if dilation[-1] == 1 and cols.size >= _RUN_ADD_SIZE * out[-1] * _pymath.prod(kernel[:-1]):
-        return _col2im_runs(cols, padded_shape, kernel, strides, dilation, out)
-    dx = np.zeros(padded_shape, cols.dtype)
-    for offset in np.ndindex(*kernel):
-        index = window_slice(offset, strides, dilation, out)
-        np.add(dx[index], cols[(slice(None),) * (nd + 1) + offset], out=dx[index])
+    an array of padded_shape (added into dx, C-contiguous, when given)."""
+    if dx is None:
+        dx = np.zeros(padded_shape, cols.dtype)
+    runs = dilation[-1] == 1 and cols.size >= _RUN_ADD_SIZE * out[-1] * _pymath.prod(kernel[:-1])
+    plan = _add_plan(tuple(kernel), tuple(strides), tuple(dilation), tuple(out), dx.shape[-1], runs)
+    if runs:  # the last spatial axis merged with channels (views)
+        dx2 = dx.reshape(dx.shape[:-2] + (-1,))
+        cols = cols.reshape(cols.shape[:-2] + (kernel[-1] * dx.shape[-1],))
+    else:
+        dx2 = dx
+    for target, source in plan:
+        np.add(dx2[target], cols[source], out=dx2[target])
     return dx
 
 
-def _col2im_runs(cols, padded_shape, kernel, strides, dilation, out):
-    """col2im for narrow outputs: the last kernel axis and the channels of one output
-    position land on one contiguous run of the input, so one add per (output column,
-    other kernel positions) replaces one per kernel position."""
+@functools.lru_cache(maxsize=64)
+def _add_plan(kernel, strides, dilation, out, channels, runs):
+    """The (target, source) index pairs of col2im's slice-adds, made once per geometry.
+
+    One add per kernel position; or, with `runs` (narrow outputs), one per (output column,
+    other kernel positions): the last kernel axis and the channels of one output position
+    land on one contiguous run of the input (its last spatial axis merged with channels)."""
     nd = len(kernel)
-    channels = padded_shape[-1]
+    if not runs:
+        return [(window_slice(offset, strides, dilation, out), (slice(None),) * (nd + 1) + offset)
+                for offset in np.ndindex(*kernel)]
     run = kernel[-1] * channels
-    dx = np.zeros(padded_shape, cols.dtype)
-    flat = dx.reshape(padded_shape[:-2] + (-1,))  # the last spatial axis merged with channels
-    rows = cols.reshape(cols.shape[:-2] + (run,))  # (batch, *out, *kernel[:-1], run)
+    plan = []
     for j in range(out[-1]):
         start = j * strides[-1] * channels
         for offset in np.ndindex(*kernel[:-1]):
-            index = window_slice(offset, strides[:-1], dilation[:-1], out[:-1])[:-1] + (slice(start, start + run),)
-            np.add(flat[index], rows[(slice(None),) * nd + (j,) + offset], out=flat[index])
-    return dx
+            target = window_slice(offset, strides[:-1], dilation[:-1], out[:-1])[:-1] + (slice(start, start + run),)
+            plan.append((target, (slice(None),) * nd + (j,) + offset))
+    return plan
+
+
+# Images per chunk are chosen so that one chunk's column matrix takes about this many bytes
+# (a core's L2 holds it while the matmul reads it back).
+_CHUNK_BYTES = 2 << 20
+
+
+def images_per_chunk(padded_shape, itemsize, kernel, strides, dilation):
+    """How many images of a padded input go through im2col together: all of them when the
+    whole matrix is small or has the few-channel layout (its copy is cheap either way)."""
+    batch, channels = padded_shape[0], padded_shape[-1]
+    out = out_sizes(padded_shape[1:-1], kernel, strides, dilation)
+    per_image = _pymath.prod(out) * _pymath.prod(kernel) * channels * itemsize
+    if channels <= _POSITION_MAJOR_CHANNELS or per_image * batch <= 2 * _CHUNK_BYTES:
+        return max(1, batch)
+    return max(1, _CHUNK_BYTES // per_image)
 
 
 def conv(xp, w, strides, dilation):
-    """Forward convolution of padded xp with kernel w (*kernel, in, out): (y, cols)."""
+    """Forward convolution of padded xp with kernel w (*kernel, in, out): (y, cols),
+    cols None when the images went through in chunks (see conv_kernel_grad)."""
     kernel = w.shape[:-2]
-    cols, out = im2col(xp, kernel, strides, dilation)
-    y = np.matmul(cols, w.reshape(-1, w.shape[-1]))
-    return y.reshape((xp.shape[0],) + tuple(out) + (w.shape[-1],)), cols
+    w2 = w.reshape(-1, w.shape[-1])
+    step = images_per_chunk(xp.shape, xp.itemsize, kernel, strides, dilation)
+    if step >= xp.shape[0]:
+        cols, out = im2col(xp, kernel, strides, dilation)
+        y = np.matmul(cols, w2)
+        return y.reshape((xp.shape[0],) + tuple(out) + (w.shape[-1],)), cols
+    view = windows(xp, kernel, strides, dilation)
+    y = np.empty(view.shape[:1 + len(kernel)] + (w.shape[-1],), np.result_type(xp, w))
+    for start in range(0, xp.shape[0], step):
+        cols = view[start:start + step].reshape(-1, w2.shape[0])  # the copy
+        np.matmul(cols, w2, out=y[start:start + step].reshape(cols.shape[0], -1))  # a contiguous block: a view
+    return y, None
 
 
 _SCRATCH = threading.local()
@@ -140,19 +178,42 @@ def _scratch(shape, dtype):
 
 
 def conv_input_grad(g, w, padded_shape, strides, dilation):
-    """The gradient of conv with respect to its padded input, for output gradient g."""
+    """The gradient of conv with respect to its padded input, for output gradient g:
+    the column gradients g @ w^T, summed back into place chunk by chunk."""
     kernel = w.shape[:-2]
     out = g.shape[1:-1]
-    g2 = g.reshape(-1, g.shape[-1])
     w2 = w.reshape(-1, w.shape[-1]).T
-    dcols = np.matmul(g2, w2, out=_scratch((g2.shape[0], w2.shape[1]), np.result_type(g2, w2)))
-    dcols = dcols.reshape(g.shape[:-1] + tuple(kernel) + (w.shape[-2],))
-    return col2im(dcols, padded_shape, kernel, strides, dilation, out)
+    dtype = np.result_type(g, w2)
+    dx = np.zeros(padded_shape, dtype)
+    step = min(max(1, g.shape[0]), images_per_chunk(padded_shape, dtype.itemsize, kernel, strides, dilation))
+    positions = _pymath.prod(out)
+    buffer = _scratch((step * positions, w2.shape[1]), dtype)
+    for start in range(0, g.shape[0], step):
+        gc = g[start:start + step]
+        g2 = gc.reshape(-1, g.shape[-1])
+        dcols = np.matmul(g2, w2, out=buffer[:g2.shape[0]])
+        dcols = dcols.reshape(gc.shape[:-1] + tuple(kernel) + (w.shape[-2],))
+        col2im(dcols, dx.shape, kernel, strides, dilation, out, dx=dx[start:start + step])
+    return dx
 
 
-def conv_kernel_grad(cols, g, w_shape):
-    """The gradient of conv with respect to the kernel: cols^T @ g."""
-    return np.matmul(cols.T, g.reshape(-1, g.shape[-1])).reshape(w_shape)
+def conv_kernel_grad(cols, g, w_shape, xp=None, strides=None, dilation=None):
+    """The gradient of conv with respect to the kernel: cols^T @ g. With cols None
+    (conv went through in chunks) the columns are made again from padded input xp,
+    chunk by chunk, and the chunks' products summed."""
+    g2 = g.reshape(-1, g.shape[-1])
+    if cols is not None:
+        return np.matmul(cols.T, g2).reshape(w_shape)
+    kernel = w_shape[:-2]
+    step = images_per_chunk(xp.shape, xp.itemsize, kernel, strides, dilation)
+    rows = g2.shape[0] // xp.shape[0]  # output positions per image
+    view = windows(xp, kernel, strides, dilation)
+    dw = None
+    for start in range(0, xp.shape[0], step):
+        cols = view[start:start + step].reshape(-1, _pymath.prod(w_shape[:-1]))
+        part = np.matmul(cols.T, g2[start * rows:(start + step) * rows])
+        dw = part if dw is None else np.add(dw, part, out=dw)
+    return dw.reshape(w_shape)
 
 
 def pool(xp, pool_size, strides, out, mode):
@@ -233,8 +294,8 @@ def _max_pool_grad_tiled(xp, y, g, pool_size):
     nd = len(pool_size)
     out = y.shape[1:-1]
     hits = _tiles(xp, pool_size, out) == _spread(y, nd)
-    if np.count_nonzero(hits) != y.size or np.isnan(y).any():  # ties (or NaN windows): first cell wins
-        _first_hits(hits, nd)
+    if np.count_nonzero(hits) != y.size - np.count_nonzero(np.isnan(y)):  # ties: the first cell wins
+        _first_hits(hits, nd)  # (a window with a NaN maximum has no hit and passes nothing back)
     dx = _tiled_dx(xp.shape, out, pool_size, g.dtype)
     np.multiply(_spread(g, nd), hits, out=_tiles(dx, pool_size, out))
     return dx

@@ -15,7 +15,7 @@ import numpy as np
 from kbackend import config, conv_utils, dtypes
 
 from . import conv, core, math, random
-from .autodiff import differentiable, primitive, raw
+from .autodiff import Box, Node, differentiable, primitive, raw
 from .recurrent import gru, lstm  # noqa: F401  (the fused recurrent layers, in group nn)
 
 _WIDE = (np.dtype(np.float32), np.dtype(np.float64))
@@ -61,13 +61,31 @@ def _to_first(a, channels_first):
 # ---------------------------------------------------------------------------
 
 @differentiable
-def _elementwise(x, fn, grad):
+def _elementwise(x, fn, grad, uses_input=True):
+    """uses_input=False: grad needs only y (called as grad(None, y)), so the tape does not keep
+    the input alive until the backward pass (one activation-sized array less per layer)."""
+    dtype = x.dtype
     xc = _up(x)
     y = fn(xc)
+    kept = xc if uses_input else None
+    del x, xc
 
     def backward(g):
-        return ((_up(g) * grad(xc, y)).astype(x.dtype, copy=False),)
-    return y.astype(x.dtype, copy=False), backward
+        return ((_up(g) * grad(kept, y)).astype(dtype, copy=False),)
+    return y.astype(dtype, copy=False), backward
+
+
+@differentiable
+def _relu(x):
+    """max(x, 0). Its tape node is recognised by max pooling (see _pool_nd), which then
+    differentiates through both ops at once."""
+    dtype = x.dtype
+    y = np.maximum(_up(x), 0)
+
+    def backward(g):
+        return ((_up(g) * (y > 0)).astype(dtype, copy=False),)
+    backward.relu = True
+    return y.astype(dtype, copy=False), backward
 
 
 def _sigmoid(x):
@@ -79,7 +97,7 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     x = _float_input(x)
     alpha, threshold = float(raw(alpha)), float(raw(threshold))
     if alpha == 0 and max_value is None and threshold == 0:
-        return _elementwise(x, fn=lambda v: np.maximum(v, 0), grad=lambda v, y: v > 0)
+        return _relu(x)
     cap = np.inf if max_value is None else float(raw(max_value))
 
     def fn(v):
@@ -144,12 +162,12 @@ def softsign(x):
 
 
 def sigmoid(x):
-    return _elementwise(_float_input(x), fn=_sigmoid, grad=lambda v, y: y * (1 - y))
+    return _elementwise(_float_input(x), fn=_sigmoid, grad=lambda v, y: y * (1 - y), uses_input=False)
 
 
 def hard_sigmoid(x):
     return _elementwise(_float_input(x), fn=lambda v: np.clip(0.2 * v + 0.5, 0, 1),
-                        grad=lambda v, y: np.where((y > 0) & (y < 1), 0.2, 0))
+                        grad=lambda v, y: np.where((y > 0) & (y < 1), 0.2, 0), uses_input=False)
 
 
 @differentiable
@@ -236,13 +254,35 @@ def _bias_grad(g, b, bb):
     return _unbroadcast(g, bb.shape).reshape(b.shape)
 
 
+# numpy adds a broadcast operand row by row: rows of a few channels cost about twice a plain pass over
+# x, rows of this many numbers or more run at copy speed.
+_LONG_ROW = 8192
+
+
+def _add_bias(x, b, bb, axis):
+    """x + bb; a per-channel bias on the last axis of a C-contiguous x is first repeated along
+    the trailing spatial axes, so each broadcast row is long (the same sums, faster)."""
+    if (b.ndim != 1 or axis != x.ndim - 1 or x.ndim < 3 or x.size == 0 or x.dtype != b.dtype
+            or not x.flags.c_contiguous):
+        return x + bb
+    repeat = 1
+    for n in reversed(x.shape[1:-1]):
+        if repeat * b.size >= _LONG_ROW:
+            break
+        repeat *= n
+    row = np.tile(b, repeat)
+    out = np.empty(x.shape, x.dtype)
+    np.add(x.reshape(-1, row.size), row, out=out.reshape(-1, row.size))
+    return out
+
+
 @differentiable
 def _bias_add(x, b, axis):
     bb = _channel_broadcast(b, x.ndim, axis)
 
     def backward(g):
         return g, _bias_grad(g, b, bb).astype(b.dtype, copy=False)
-    return x + bb, backward
+    return _add_bias(x, b, bb, axis), backward
 
 
 def bias_add(x, bias, data_format=None):
@@ -341,6 +381,7 @@ def _conv(x, w, strides, padding, dilation, cf, needs):
     xp = conv.pad(xc, pads)
     y, cols = conv.conv(xp, wc, strides, dilation)
     padded_shape = xp.shape
+    kept = xp if cols is None and needs[1] else None  # conv went by chunks: the kernel gradient remakes them
     del xp
 
     def backward(g):
@@ -350,7 +391,8 @@ def _conv(x, w, strides, padding, dilation, cf, needs):
             dx = conv.conv_input_grad(g, wc, padded_shape, strides, dilation)[conv.interior(x.shape, pads)]
             dx = _to_first(dx.astype(x.dtype, copy=False), cf)
         if needs[1]:
-            dw = conv.conv_kernel_grad(cols, g, w.shape).astype(w.dtype, copy=False)
+            dw = conv.conv_kernel_grad(cols, g, w.shape, kept, strides, dilation)
+            dw = dw.astype(w.dtype, copy=False)
         return dx, dw
     return _to_first(y.astype(x.dtype, copy=False), cf), backward
 
@@ -463,8 +505,9 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
 # pooling
 # ---------------------------------------------------------------------------
 
-@differentiable
-def _pool(x, pool_size, strides, padding, mode, cf):
+def _pool_values(x, pool_size, strides, padding, mode, cf, after_relu=False):
+    """(pooled x, backward) on raw arrays. after_relu (max only): x = relu(z), and the backward
+    gives z's gradient directly."""
     x = _to_last(x, cf)
     xc = _up(x)
     nd = len(pool_size)
@@ -485,11 +528,21 @@ def _pool(x, pool_size, strides, padding, mode, cf):
     def backward(g):
         g = _up(_to_last(g, cf))
         if mode == "max":
-            dx = conv.max_pool_grad(kept, y, g, pool_size, strides)
+            dx = conv.max_pool_grad(kept, _positive_or_nan(y) if after_relu else y, g, pool_size, strides)
         else:
             dx = conv.sum_pool_grad(g / count, padded_shape, pool_size, strides)
         return (_to_first(dx[conv.interior(x.shape, pads)].astype(x.dtype, copy=False), cf),)
     return _to_first(y.astype(x.dtype, copy=False), cf), backward
+
+
+def _positive_or_nan(y):
+    """y with NaN for every entry not above 0 (y / (y > 0), no branches): a max pooling's
+    maxima after a ReLU, where windows whose maximum is 0 must pass no gradient back."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.divide(y, y > 0)
+
+
+_pool = differentiable(_pool_values)
 
 
 def _pool_nd(nd, x, pool_size, strides, padding, data_format, pool_mode):
@@ -497,8 +550,16 @@ def _pool_nd(nd, x, pool_size, strides, padding, data_format, pool_mode):
     if raw(x).ndim != nd + 2:
         raise ValueError(f"pool{nd}d needs an input of rank {nd + 2}; got shape {raw(x).shape}.")
     pool_size, strides, padding = conv_utils.pool_args(pool_size, strides, padding, pool_mode, nd)
-    return _pool(x, pool_size=pool_size, strides=strides, padding=padding, mode=pool_mode,
-                 cf=_channels_first(data_format))
+    options = dict(pool_size=pool_size, strides=strides, padding=padding, mode=pool_mode,
+                   cf=_channels_first(data_format))
+    if pool_mode == "max" and type(x) is Box and getattr(x.node.backward, "relu", False):
+        # max pooling of a ReLU's output (a conv layer's activation, then pooling): the gradient goes
+        # straight to the ReLU's input. It reaches the cells holding their window's maximum, when that is
+        # above 0; the ReLU would zero the rest. One pass less over the activation, and no ties to break
+        # in the windows the ReLU zeroed. The ReLU's own node still serves any other use of its output.
+        y, backward = _pool_values(x.value, after_relu=True, **options)
+        return Box(y, Node(x.node.parents, backward))
+    return _pool(x, **options)
 
 
 def pool1d(x, pool_size, strides=1, padding="valid", data_format=None, pool_mode="max"):
