@@ -73,6 +73,9 @@ def lstm(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias, mask=None
     xt, states, k, rk, b, m, u = _prepare("lstm", inputs, [initial_h, initial_c], kernel, recurrent_kernel, bias, 4,
                                           lambda u: (4 * u,), mask, go_backwards)
     proj = xt @ _ifoc(k, u) if b is None else xt @ _ifoc(k, u) + _ifoc(b, u)
+    if m is None and not return_sequences:
+        h, c = _lstm_last(proj, states[0], states[1], _ifoc(rk, u))
+        return h, None, h, c
     hs, cs = _lstm_core(proj, states[0], states[1], _ifoc(rk, u), m)
     if m is None:
         last, outputs = hs[-1], hs
@@ -109,22 +112,27 @@ def _lstm_core(proj, h0, c0, rk, m):
     return _lstm_fwd(proj, h0, c0, rk, m)[0]
 
 
-def _lstm_fwd(proj, h0, c0, rk, m):
-    u = h0.shape[-1]
+def _lstm_step(carry, xs, rk):
+    """((h, c) after one step, (gate activations i, f, o, g; tanh(c)) for the backward pass)."""
+    h, c = carry
+    z_x, keep = xs
+    u = h.shape[-1]
+    z = z_x + h @ rk
+    sig = jax.nn.sigmoid(z[:, :3 * u])  # internal order i, f, o | g
+    g = jnp.tanh(z[:, 3 * u:])
+    i, f, o = sig[:, :u], sig[:, u:2 * u], sig[:, 2 * u:]
+    c_new = f * c + i * g
+    tc = jnp.tanh(c_new)
+    h_new = o * tc
+    if keep is not None:
+        h_new, c_new = jnp.where(keep, h_new, h), jnp.where(keep, c_new, c)
+    return (h_new, c_new), (jnp.concatenate([sig, g], -1), tc)
 
+
+def _lstm_fwd(proj, h0, c0, rk, m):
     def body(carry, xs):
-        h, c = carry
-        z_x, keep = xs
-        z = z_x + h @ rk
-        sig = jax.nn.sigmoid(z[:, :3 * u])  # internal order i, f, o | g
-        g = jnp.tanh(z[:, 3 * u:])
-        i, f, o = sig[:, :u], sig[:, u:2 * u], sig[:, 2 * u:]
-        c_new = f * c + i * g
-        tc = jnp.tanh(c_new)
-        h_new = o * tc
-        if keep is not None:
-            h_new, c_new = jnp.where(keep, h_new, h), jnp.where(keep, c_new, c)
-        return (h_new, c_new), (h_new, c_new, jnp.concatenate([sig, g], -1), tc)
+        new, saved = _lstm_step(carry, xs, rk)
+        return new, new + saved
     _, (hs, cs, acts, tcs) = lax.scan(body, (h0, c0), (proj, m))
     return (hs, cs), (h0, c0, rk, m, hs, cs, acts, tcs)
 
@@ -164,3 +172,27 @@ def _lstm_bwd(res, grads):
 
 
 _lstm_core.defvjp(_lstm_fwd, _lstm_bwd)
+
+
+@jax.custom_vjp
+def _lstm_last(proj, h0, c0, rk):
+    """_lstm_core's last (h, c) without a mask. Run without a gradient (predict), the loop writes no
+    per-step outputs at all."""
+    def body(carry, z_x):
+        return _lstm_step(carry, (z_x, None), rk)[0], None
+    return lax.scan(body, (h0, c0), proj)[0]
+
+
+def _lstm_last_fwd(proj, h0, c0, rk):
+    (hs, cs), res = _lstm_fwd(proj, h0, c0, rk, None)
+    return (hs[-1], cs[-1]), res
+
+
+def _lstm_last_bwd(res, grads):
+    hs = res[4]
+    at_end = [jnp.zeros_like(hs).at[-1].set(g) for g in grads]
+    return _lstm_bwd(res, at_end)[:4]
+
+
+_lstm_last.defvjp(_lstm_last_fwd, _lstm_last_bwd)
+
