@@ -32,10 +32,11 @@ def _float(*xs):
 def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     (x,) = _float(x)
     if alpha == 0 and max_value is None and threshold == 0:
-        # not jnp.maximum: its gradient is 0.5 at x == 0 (every other engine has 0), and it costs two
-        # selects and a divide per element in the backward pass; NaN stays NaN; jax.nn.relu (a
-        # custom_jvp) is far slower eagerly
-        return jnp.where(x <= 0, 0, x)
+        # traced (jit, grad): jax.nn.relu, whose gradient is 0 at x == 0 as on every other engine
+        # (jnp.maximum's is 0.5, with two selects and a divide per element backward); its forward is
+        # the max that XLA fuses into a preceding convolution (a select is not). Eager calls skip the
+        # custom_jvp's dispatch cost (2-3x the op's).
+        return jax.nn.relu(x) if isinstance(x, jax.core.Tracer) else jnp.maximum(x, 0)
     kept = x if max_value is None else jnp.minimum(x, max_value)
     return jnp.where(x >= threshold, kept, alpha * (x - threshold))
 
@@ -263,11 +264,15 @@ def _tiles(x, pool_size, strides, pads):
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(1, 2))
 def _tiled_max(x, window, axes):
-    """Max pooling over disjoint tiles as a reshape and a max. The gradient goes to the first
-    maximum of each tile, as in the other engines (reduce_window's own gradient is a
-    select-and-scatter that XLA on CPU turns into index arrays and a scatter: slower, and 4
-    input-sized temporaries per pooling layer)."""
-    return jnp.max(_tile_view(x, window, axes), axis=_tile_axes(axes))
+    """Max pooling over disjoint tiles (windows as strides, no padding) with its own gradient: the
+    first maximum of each tile gets it, as in the other engines, through one select per tile cell
+    on a reshaped view. reduce_window's own gradient is a select-and-scatter that XLA on CPU turns
+    into index arrays and a scatter: slower, and four input-sized temporaries per pooling layer.
+    The forward pass stays reduce_window (faster than a max over the reshaped view)."""
+    full = [1] * x.ndim
+    for a, w in zip(axes, window):
+        full[a] = w
+    return lax.reduce_window(x, np.array(-np.inf, x.dtype), lax.max, full, full, "VALID")
 
 
 def _tile_view(x, window, axes):
