@@ -20,7 +20,8 @@ numpy backend cannot train, so on numpy Keras only builds and predicts ("-" for 
 Figures per child:
 - train/s:   training samples/second, median over the epochs after the first (a plain fit, no
              batch-level callback, so the trainer never waits on the host inside an epoch).
-- predict/s: model.predict on the training inputs (batch = workload batch) after one warm-up call.
+- predict/s: model.predict on the training inputs (batch = workload batch) after a warm-up pass over
+             the same inputs (so compiling the last, partial batch's shape is not timed).
 - 1st step:  seconds from calling fit on a fresh compiled model until its first train step is done,
              tracing and compilation included (a separate one-batch fit on a model built for it).
 - peak MiB:  the child's peak resident memory (getrusage ru_maxrss).
@@ -190,7 +191,9 @@ def worker(library, workload, data_path, epochs):
         out["train_sps"] = len(x) / statistics.median(times[1:])
         out["final_accuracy"] = float(history.history["accuracy"][-1])
 
-    model.predict(x[:batch], batch_size=batch, verbose=0)  # warm-up: tracing and compilation
+    # warm-up: one whole pass traces and compiles every batch shape (the last batch is usually a
+    # partial one), as the first training epoch does for the train/s figure
+    model.predict(x, batch_size=batch, verbose=0)
     start = time.perf_counter()
     model.predict(x, batch_size=batch, verbose=0)
     out["predict_sps"] = len(x) / (time.perf_counter() - start)
