@@ -20,8 +20,8 @@ numpy backend cannot train, so on numpy Keras only builds and predicts ("-" for 
 Figures per child:
 - train/s:   training samples/second, median over the epochs after the first (a plain fit, no
              batch-level callback, so the trainer never waits on the host inside an epoch).
-- predict/s: model.predict on the training inputs (batch = workload batch) after a warm-up pass over
-             the same inputs (so compiling the last, partial batch's shape is not timed).
+- predict/s: model.predict on the training inputs (batch = workload batch), median of 3 passes after
+             a warm-up pass (so compiling the last, partial batch's shape is not timed).
 - 1st step:  seconds from calling fit on a fresh compiled model until its first train step is done,
              tracing and compilation included (a separate one-batch fit on a model built for it).
 - peak MiB:  the child's peak resident memory (getrusage ru_maxrss).
@@ -52,6 +52,7 @@ import time
 ENGINES = ("numpy", "jax", "torch", "tensorflow")
 WORKLOADS = ("mlp", "lenet", "lstm")
 BATCH = {"mlp": 128, "lenet": 128, "lstm": 32}
+PREDICT_PASSES = 3  # timed predict passes per child (median): one pass is a second or less, and noisy
 # samples per epoch: enough for steady timings, small enough for the slow engines
 SAMPLES = {"mlp": 60000, "lenet": 12800, "lstm": 3200}
 # multiply-adds per sample, counted by hand, to check the count walked from the model
@@ -194,9 +195,13 @@ def worker(library, workload, data_path, epochs):
     # warm-up: one whole pass traces and compiles every batch shape (the last batch is usually a
     # partial one), as the first training epoch does for the train/s figure
     model.predict(x, batch_size=batch, verbose=0)
-    start = time.perf_counter()
-    model.predict(x, batch_size=batch, verbose=0)
-    out["predict_sps"] = len(x) / (time.perf_counter() - start)
+    times = []
+    for _ in range(PREDICT_PASSES):
+        start = time.perf_counter()
+        model.predict(x, batch_size=batch, verbose=0)
+        times.append(time.perf_counter() - start)
+    out["predict_s"] = times
+    out["predict_sps"] = len(x) / statistics.median(times)
     out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(json.dumps(out))
     sys.stdout.flush()
