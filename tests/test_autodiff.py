@@ -178,6 +178,26 @@ def test_jit_with_nested_outputs_and_float32():
     np.testing.assert_allclose(npv(out["pair"][1]), -B.astype(np.float32), rtol=1e-6)
 
 
+
+def _host_denormal():
+    return float(np.float32(1e-38) * np.float32(0.5))  # 5e-39: below float32's smallest normal
+
+
+def test_jit_flushes_float32_denormals_and_restores_the_host():
+    if K.backend() == "numpy":
+        from kbackend_numpy import fpenv
+        if fpenv._libm is None:
+            pytest.skip("no MXCSR control on this platform: the numpy engine keeps denormals")
+    x = K.convert_to_tensor(np.array([1e-38, 3.0], np.float32))
+    compiled = K.jit(lambda v: K.multiply(v, 0.5))
+    np.testing.assert_array_equal(npv(compiled(x)), [0.0, 1.5])  # as XLA and torch's flush mode give
+
+    def fails(v):
+        raise RuntimeError("inside")
+    with pytest.raises(RuntimeError, match="inside"):
+        K.jit(fails)(x)
+    assert _host_denormal() == pytest.approx(5e-39, rel=1e-6)  # the caller's own arithmetic is untouched
+
 def test_eval_shape_gives_shapes_and_builds_layers_with_real_weights():
     import core
     from core import layers
