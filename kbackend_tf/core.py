@@ -205,12 +205,25 @@ def variable_storage(value):
     return tf.Variable(convert_to_tensor(value), trainable=False)
 
 
+# Eagerly, the raw ops cost a quarter (assign) and half (read) of tf.Variable's methods, which
+# add checks and, for assign, a read of the new value: the trainer moves every variable in and
+# out of each step. Distributed variables and graphs keep the methods.
+_PLAIN_VARIABLE = type(tf.Variable(0.0))
+
+
 def variable_assign(storage, value):
-    storage.assign(value)
+    if type(storage) is _PLAIN_VARIABLE and tf.executing_eagerly():
+        value = convert_to_tensor(value)
+        if value.dtype == storage.dtype and value.shape == storage.shape:
+            tf.raw_ops.AssignVariableOp(resource=storage.handle, value=value)
+            return storage
+    storage.assign(value)  # the methods' conversions and errors for everything else
     return storage
 
 
 def variable_read(storage):
+    if type(storage) is _PLAIN_VARIABLE and tf.executing_eagerly():
+        return tf.raw_ops.ReadVariableOp(resource=storage.handle, dtype=storage.dtype)
     return storage.value()
 
 
