@@ -1,6 +1,8 @@
 """Gradients and compilation of the TensorFlow engine: tf.GradientTape and
 tf.function."""
 
+import functools
+
 from kbackend import generic, scope, tree
 
 from .core import convert_to_tensor, tf, tf_errors
@@ -56,4 +58,53 @@ def eval_shape(fn, *args):
 def jit(fn, donate_argnums=()):
     # errors found when the compiled graph runs surface as ValueError / TypeError too
     # no AutoGraph: code written against the protocol has no Python control flow on tensors
-    return tf_errors(tf.function(fn, reduce_retracing=True, autograph=False))
+    return tf_errors(_flat_calls(tf.function(fn, reduce_retracing=True, autograph=False)))
+
+
+def _flat_calls(function):
+    """function, called through its traced graphs with flat lists of tensors.
+
+    A tf.function matches every call's arguments against its traces in
+    Python, leaf by leaf: ~35 us per tensor, ~0.7 ms for the twenty state
+    tensors of a small model's train step, as long as the step itself. A call
+    whose leaves are all eager tensors (or None) instead looks up the graph
+    traced for exactly its structure, shapes and dtypes and runs it directly;
+    anything else (Python values, numpy arrays, keyword arguments, calls made
+    while tracing) takes tf.function's own path.
+    """
+    graphs = {}
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        flat = [] if not kwargs and tf.executing_eagerly() else None
+        key = _signature(args, flat) if flat is not None else None
+        if key is None:
+            return function(*args, **kwargs)
+        graph = graphs.get(key)
+        if graph is None:
+            graph = graphs[key] = function.get_concrete_function(*args)
+        return graph._call_flat(flat, graph.captured_inputs)
+
+    return call
+
+
+def _signature(structure, flat):
+    """A hashable key of structure's nesting and its tensors' shapes and dtypes,
+    appending the tensors to flat in tf.nest's order; None where a leaf is
+    neither an eager tensor nor None."""
+    if isinstance(structure, (list, tuple)) and type(structure) in (list, tuple):
+        parts = [_signature(s, flat) for s in structure]
+        return None if None in parts else (type(structure), tuple(parts))
+    if type(structure) is dict:
+        keys = sorted(structure)
+        parts = [_signature(structure[k], flat) for k in keys]
+        return None if None in parts else (dict, tuple(keys), tuple(parts))
+    if structure is None:
+        return "none"
+    if isinstance(structure, _EagerTensor):
+        flat.append(structure)
+        return structure.dtype, structure._shape_tuple()
+    return None
+
+
+_EagerTensor = type(tf.constant(0))

@@ -179,6 +179,39 @@ def test_jit_with_nested_outputs_and_float32():
 
 
 
+def test_jit_keeps_structures_shapes_and_dtypes_apart():
+    # one compiled function called with nested arguments whose shapes, dtypes and
+    # nesting change between calls: each call must get its own numbers
+    def fn(state, batch):
+        x, y, weight = batch
+        total = K.add(K.sum(x), K.cast(K.sum(y), K.dtype(x)))
+        if weight is not None:
+            total = K.add(total, K.multiply(K.sum(weight), 100.0))
+        return {"total": total, "rows": K.shape(x)[0]}, [K.add(s, 1.0) for s in state["params"]]
+
+    compiled = K.jit(fn)
+    calls = [
+        ({"params": [np.ones(3, np.float32)]}, (np.ones((4, 2), np.float32), np.arange(4), None)),
+        ({"params": [np.ones(3, np.float32)]}, (np.ones((6, 2), np.float32), np.arange(6), None)),  # new batch size
+        ({"params": [np.ones(3, np.float32)]}, (np.ones((4, 2), np.float32), np.arange(4), np.ones(4, np.float32))),
+        ({"params": [np.ones(3, np.float32), np.zeros(2, np.float32)]}, (np.full((4, 2), 2, np.float32),
+                                                                          np.arange(4), None)),
+        ({"params": [np.ones(3, np.float64)]}, (np.ones((4, 2), np.float64), np.arange(4), None)),  # new dtypes
+    ]
+    for state, batch in calls:
+        tensors = ({"params": [K.convert_to_tensor(p) for p in state["params"]]},
+                   tuple(None if b is None else K.convert_to_tensor(b) for b in batch))
+        logs, new_params = compiled(*tensors)
+        x, y, weight = batch
+        want = x.sum() + y.sum() + (0 if weight is None else 100 * weight.sum())
+        assert float(npv(logs["total"])) == pytest.approx(want)
+        assert int(npv(logs["rows"])) == x.shape[0]
+        assert len(new_params) == len(state["params"])
+        for got, p in zip(new_params, state["params"]):
+            assert K.dtype(got) == str(p.dtype)
+            np.testing.assert_array_equal(npv(got), p + 1)
+
+
 def _host_denormal():
     return float(np.float32(1e-38) * np.float32(0.5))  # 5e-39: below float32's smallest normal
 
