@@ -783,7 +783,10 @@ def jit(fn, donate_argnums=()):
     """fn compiled where the engine can (jax.jit, tf.function); numpy: fn itself.
     The positional arguments at donate_argnums may give their buffers to the
     outputs (jax updates them in place); the caller must not use them after
-    the call. Engines without donation ignore it."""
+    the call. Engines without donation ignore it. Numeric numpy arrays may be
+    passed where fn takes tensors: the compiled function converts them as
+    convert_to_tensor would (jax in its C++ call path, cheaper than a
+    device_put per array)."""
 
 
 # ---------------------------------------------------------------------------

@@ -3,6 +3,8 @@ tf.function."""
 
 import functools
 
+import numpy as np
+
 from kbackend import generic, scope, tree
 
 from .core import convert_to_tensor, tf, tf_errors
@@ -67,19 +69,25 @@ def _flat_calls(function):
     A tf.function matches every call's arguments against its traces in
     Python, leaf by leaf: ~35 us per tensor, ~0.7 ms for the twenty state
     tensors of a small model's train step, as long as the step itself. A call
-    whose leaves are all eager tensors (or None) instead looks up the graph
-    traced for exactly its structure, shapes and dtypes and runs it directly;
-    anything else (Python values, numpy arrays, keyword arguments, calls made
-    while tracing) takes tf.function's own path.
+    whose leaves are all eager tensors (or None; numpy arrays are converted
+    first) instead looks up the graph traced for exactly its structure,
+    shapes and dtypes and runs it directly; anything else (Python values,
+    keyword arguments, calls made while tracing) takes tf.function's own path.
     """
     graphs = {}
 
     @functools.wraps(function)
     def call(*args, **kwargs):
-        flat = [] if not kwargs and tf.executing_eagerly() else None
-        key = _signature(args, flat) if flat is not None else None
-        if key is None:
+        if kwargs or not tf.executing_eagerly():
             return function(*args, **kwargs)
+        flat = []
+        key = _signature(args, flat)
+        if key is None:  # host arrays become tensors first, as convert_to_tensor makes them
+            args = tree.map_structure(lambda a: convert_to_tensor(a) if isinstance(a, np.ndarray) else a, args)
+            flat = []
+            key = _signature(args, flat)
+        if key is None:
+            return function(*args)
         graph = graphs.get(key)
         if graph is None:
             graph = graphs[key] = function.get_concrete_function(*args)

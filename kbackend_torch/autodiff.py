@@ -8,6 +8,7 @@ the graph alive.
 
 import functools
 
+import numpy as np
 import torch
 
 from kbackend import generic, scope, tree
@@ -85,9 +86,17 @@ def jit(fn, donate_argnums=()):
     C++ toolchain and seconds of warm-up on the CPU, more than it saves here."""
     @functools.wraps(fn)
     def flushed(*args, **kwargs):
+        args, kwargs = _host_arrays_to_tensors((args, kwargs))
         torch.set_flush_denormal(True)
         try:
             return fn(*args, **kwargs)
         finally:
             torch.set_flush_denormal(False)
     return flushed
+
+
+def _host_arrays_to_tensors(structure):
+    """structure with its numpy arrays as tensors (K.jit takes host arrays for tensors)."""
+    if not any(isinstance(leaf, np.ndarray) for leaf in tree.flatten(structure)[0]):
+        return structure
+    return tree.map_structure(lambda a: convert_to_tensor(a) if isinstance(a, np.ndarray) else a, structure)

@@ -198,9 +198,11 @@ def test_jit_keeps_structures_shapes_and_dtypes_apart():
                                                                           np.arange(4), None)),
         ({"params": [np.ones(3, np.float64)]}, (np.ones((4, 2), np.float64), np.arange(4), None)),  # new dtypes
     ]
-    for state, batch in calls:
-        tensors = ({"params": [K.convert_to_tensor(p) for p in state["params"]]},
-                   tuple(None if b is None else K.convert_to_tensor(b) for b in batch))
+    host_calls = [(state, batch, True) for state, batch in calls[:3]]  # numpy arrays in place of tensors
+    for state, batch, host in [(state, batch, False) for state, batch in calls] + host_calls:
+        tensors = (state, batch) if host else (
+            {"params": [K.convert_to_tensor(p) for p in state["params"]]},
+            tuple(None if b is None else K.convert_to_tensor(b) for b in batch))
         logs, new_params = compiled(*tensors)
         x, y, weight = batch
         want = x.sum() + y.sum() + (0 if weight is None else 100 * weight.sum())

@@ -30,15 +30,23 @@ from .data_adapters import EpochIterator, train_validation_split, unpack_x_y_sam
 from .resident import ResidentData
 
 
-def _to_engine(structure):
-    """Host batch -> engine tensors; float64 arrays become floatx, as Keras does."""
+def _to_engine(structure, compiled=False):
+    """Host batch -> engine tensors; float64 arrays become floatx, as Keras does.
+    For a compiled step (`compiled`) numeric arrays stay on the host: K.jit's
+    functions take them and convert them themselves, at less cost per array."""
     def convert(x):
         if x is None:
             return None
-        if isinstance(x, np.ndarray) and x.dtype == np.float64:
-            x = x.astype(K.floatx())
+        if isinstance(x, np.ndarray):
+            if x.dtype == np.float64:
+                x = x.astype(K.floatx())
+            if compiled and x.dtype.kind in _NUMERIC_KINDS:
+                return x
         return K.convert_to_tensor(x)
     return tree.map_structure(convert, structure)
+
+
+_NUMERIC_KINDS = frozenset("biuf")  # bool, int, unsigned, float: anything else gets convert_to_tensor's errors
 
 
 def _scoped(variables, values):
@@ -234,12 +242,15 @@ class Trainer:
         self._clear_losses()
         return y_pred
 
+    def _runs_eagerly(self):
+        return getattr(self, "run_eagerly", False) or getattr(self, "jit_compile", "auto") is False
+
     def _compiled(self, name, fn):
         """The step function, compiled by the engine unless run_eagerly."""
         if self._steps is None:
             self._steps = {}
         if name not in self._steps:
-            eager = getattr(self, "run_eagerly", False) or getattr(self, "jit_compile", "auto") is False
+            eager = self._runs_eagerly()
             compile_fn = (lambda f: f) if eager else K.jit
             dist = getattr(self, "_dist", None)
             if dist is not None:
@@ -258,7 +269,9 @@ class Trainer:
 
     def _engine_batch(self, kind, batch):
         dist = self._dist
-        return _to_engine(batch) if dist is None else dist.distribute_batch(kind, batch, _to_engine)
+        if dist is not None:
+            return dist.distribute_batch(kind, batch, _to_engine)
+        return _to_engine(batch, compiled=not self._runs_eagerly())
 
     @staticmethod
     def _store(variables, values):
