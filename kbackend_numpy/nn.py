@@ -209,7 +209,7 @@ def dropout(x, level, noise_shape=None, seed=None):
         if len(noise_shape) != len(shape):
             raise ValueError(f"noise_shape {noise_shape} must have the rank of x {shape}.")
         shape = tuple(n if d is None else int(d) for n, d in zip(shape, noise_shape))
-    keep = random.unit_uniform(shape, seed=seed) >= level
+    keep = random.keep_mask(shape, 1.0 - level, seed=seed)
     dt = raw(x).dtype
     if dt in _WIDE:  # the kept scale rounded to x's dtype, without a float64 pass
         scale = np.multiply(keep, dt.type(1 / (1 - level)))

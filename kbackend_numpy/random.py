@@ -49,10 +49,16 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     return (lo + u * (hi - lo)).astype(dt)
 
 
-def unit_uniform(shape, seed=None):
-    """float32 numbers in [0, 1): the numbers random_uniform(shape, dtype="float32", seed=seed)
-    gives, without its scaling passes (for masks)."""
-    return _generator(seed).random(_shape(shape), dtype=np.float32)
+def keep_mask(shape, keep, seed=None):
+    """Booleans of `shape`, each True with probability `keep` (dropout's mask): 32 raw
+    bits of the generator per element, True below keep * 2**32 (drawing float32
+    uniforms to compare costs twice as long)."""
+    shape = _shape(shape)
+    if keep >= 1.0:
+        return np.ones(shape, bool)
+    n = int(np.prod(shape))
+    bits = _generator(seed).bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n].reshape(shape)
+    return bits < np.uint32(min(round(keep * 2 ** 32), 2 ** 32 - 1))
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):

@@ -139,6 +139,21 @@ def test_dropout_keep_rate_and_scaling(level):
     np.testing.assert_allclose(out[kept], x[kept] / (1 - level), rtol=1e-6)
 
 
+def test_dropout_masks_are_fresh_per_draw_and_uncorrelated():
+    x = np.ones((400, 250), np.float32)
+    np.testing.assert_array_equal(npv(K.dropout(x, 0.0, seed=5)), x)  # level 0 keeps every unit
+    gen = K.SeedGenerator(7)
+    a, b = (npv(K.dropout(x, 0.5, seed=gen)) != 0 for _ in range(2))
+    # two draws from one generator agree on about half the units, as independent masks do
+    n = a.size
+    assert abs((a == b).mean() - 0.5) < 5 * math.sqrt(0.25 / n)
+    # neighbours along either axis are uncorrelated
+    for left, right in ((a[:, :-1], a[:, 1:]), (a[:-1], a[1:])):
+        r = np.corrcoef(left.ravel().astype(float), right.ravel().astype(float))[0, 1]
+        assert abs(r) < 5 / math.sqrt(left.size)
+    np.testing.assert_array_equal(npv(K.dropout(x, 0.5, seed=11)) != 0, npv(K.dropout(x, 0.5, seed=11)) != 0)
+
+
 def test_dropout_noise_shape_broadcasts_the_mask():
     x = np.ones((50, 4, 30), np.float32)
     out = npv(K.dropout(x, 0.5, noise_shape=(50, 1, 30), seed=26))
