@@ -13,7 +13,7 @@ from kbackend import config, conv_utils, dtypes
 
 from . import math as m
 from .core import cast, convert_to_tensor, dtype_name, promote, shape_errors
-from .random import key_from_seed
+from .random import keep_mask
 from .recurrent import gru, lstm  # noqa: F401  (the fused recurrent layers, in group nn)
 
 SELU_ALPHA = 1.6732632423543772
@@ -97,7 +97,7 @@ def dropout(x, level, noise_shape=None, seed=None):
     else:
         noise_shape = tuple(x.shape[i] if d is None else builtins.int(d) for i, d in enumerate(noise_shape))
     keep = 1.0 - level
-    mask = jax.random.bernoulli(key_from_seed(seed), keep, noise_shape)
+    mask = keep_mask(noise_shape, keep, seed)
     return jnp.where(mask, x / keep, jnp.zeros((), x.dtype))
 
 

@@ -5,6 +5,7 @@ value inside jax.jit) gives fresh numbers on every compiled call."""
 import builtins
 
 import jax
+import jax.numpy as jnp
 
 from kbackend import dtypes, seed as seeds
 
@@ -14,6 +15,23 @@ from .core import cast, convert_to_tensor, jnp_dtype
 def key_from_seed(seed):
     state = cast(seeds.draw(seed), "int32")
     return jax.random.fold_in(jax.random.key(state[0]), state[1])
+
+
+def keep_mask(shape, keep, seed=None):
+    """Booleans of `shape`, each True with probability `keep` (dropout's mask).
+
+    32 random bits per element from XLA's own Threefry bit generator (keyed by
+    the seed's two words), True below keep * 2**32. jax.random.bernoulli
+    computes Threefry through jax's lowering, which XLA on the CPU runs about
+    three times slower: ~480 against ~160 us for a 128x512 mask, a fifth of
+    the MLP's whole train step."""
+    if keep >= 1.0:
+        return jnp.ones(shape, bool)
+    words = jax.lax.bitcast_convert_type(cast(seeds.draw(seed), "int32"), jnp.uint32)
+    key = jnp.concatenate([words, jnp.zeros(2, jnp.uint32)])
+    _, bits = jax.lax.rng_bit_generator(key, _shape(shape), dtype=jnp.uint32,
+                                        algorithm=jax.lax.RandomAlgorithm.RNG_THREE_FRY)
+    return bits < jnp.uint32(builtins.min(builtins.round(keep * 2 ** 32), 2 ** 32 - 1))
 
 
 def _shape(shape):
