@@ -100,7 +100,7 @@ def _signature(structure, flat):
     """A hashable key of structure's nesting and its tensors' shapes and dtypes,
     appending the tensors to flat in tf.nest's order; None where a leaf is
     neither an eager tensor nor None."""
-    if isinstance(structure, (list, tuple)) and type(structure) in (list, tuple):
+    if type(structure) in (list, tuple):  # namedtuples and other subclasses take tf.function's path
         parts = [_signature(s, flat) for s in structure]
         return None if None in parts else (type(structure), tuple(parts))
     if type(structure) is dict:
