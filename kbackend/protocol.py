@@ -840,12 +840,15 @@ def fori_loop(lower, upper, body_fun, init_val):
 # ---------------------------------------------------------------------------
 
 @optim
-def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
-    """One Adam step on values; returns (variable', m', v') and leaves the inputs
-    unchanged: m' = m + (gradient - m)(1 - beta_1), v' = v + (gradient^2 - v)(1 - beta_2),
+def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon, in_place=False):
+    """One Adam step on values; returns (variable', m', v'):
+    m' = m + (gradient - m)(1 - beta_1), v' = v + (gradient^2 - v)(1 - beta_2),
     variable' = variable - alpha m' / (sqrt(v') + epsilon), alpha a scalar holding
     the learning rate and both bias corrections. One op so that engines that run
-    elementwise passes one by one (numpy, eager torch) can fuse them."""
+    elementwise passes one by one (numpy, eager torch) can fuse them.
+    The inputs are left unchanged, unless `in_place` (the caller never reads the
+    old variable, m and v again): then an engine may write the results into
+    their buffers where a running K.jit call donated them (numpy does)."""
 
 
 def export(namespace):

@@ -3,6 +3,10 @@
 The engine decides how values are stored (`variable_storage`,
 `variable_assign`, `variable_read`); reads and writes inside a
 `StatelessScope` go to the scope instead (see scope.py).
+
+`value` is the engine's current tensor, which a compiled train step may
+update in place (the numpy engine's Adam; jax donates its buffers): for a
+snapshot use `numpy()`, `K.eval`, `K.convert_to_numpy` or `get_weights`.
 """
 
 import itertools
@@ -68,7 +72,8 @@ class Variable:
         return self.assign(engine().subtract(self.value, delta))
 
     def numpy(self):
-        return np.asarray(engine().convert_to_numpy(self.value))
+        # a snapshot of its own: training may update the storage in place (numpy engine)
+        return np.array(engine().convert_to_numpy(self.value), copy=True)
 
     # -- description ---------------------------------------------------------
     @property

@@ -192,9 +192,19 @@ def _leaf(value):
     return Box(value, Node((), None))
 
 
-def _zero_if_none(g, value):
-    # a copy: g may be a read-only broadcast view or shared with another leaf
-    return np.zeros_like(value) if g is None else np.array(g, dtype=value.dtype)
+def _own_gradients(grads, values):
+    """Each leaf's gradient as an array of its own: zeros where none flowed, and a
+    copy where it is a view (a read-only broadcast, say) or another leaf's too."""
+    out, seen = [], set()
+    for g, value in zip(grads, values):
+        if g is None:
+            g = np.zeros_like(value)
+        elif not (type(g) is np.ndarray and g.base is None and g.dtype == value.dtype and g.flags.writeable
+                  and id(g) not in seen and g is not value):
+            g = np.array(g, dtype=value.dtype)
+        seen.add(id(g))
+        out.append(g)
+    return out
 
 
 def value_and_grad(fn, has_aux=False):
@@ -207,7 +217,7 @@ def value_and_grad(fn, has_aux=False):
         result = fn(tree.unflatten(treedef, boxes), *args, **kwargs)
         value, aux = result if has_aux else (result, None)
         grads = backward(value, [b.node for b in boxes])
-        grads = [_zero_if_none(g, v) for g, v in zip(grads, values)]
+        grads = _own_gradients(grads, values)
         value = unbox_all(value)
         out = (value, unbox_all(aux)) if has_aux else value
         return out, tree.unflatten(treedef, grads)
@@ -221,7 +231,7 @@ def gradients(loss_fn, variables):
     with scope.StatelessScope(dict(zip(variables, boxes))):
         loss = loss_fn()
     grads = backward(loss, [b.node for b in boxes])
-    return [_zero_if_none(g, v) for g, v in zip(grads, values)]
+    return _own_gradients(grads, values)
 
 
 def unbox_all(structure):
@@ -239,6 +249,19 @@ def eval_shape(fn, *args):
 
 
 def jit(fn, donate_argnums=()):
-    # no compiler: fn itself, with denormals flushed as compiled code on the other engines
+    # no compiler: fn itself, with denormals flushed as compiled code on the other engines;
+    # ops told so may update the donated arguments' state in place (see donation.py)
+    from .donation import donating
     from .fpenv import flushed
-    return flushed(fn)
+    run = flushed(fn)
+    if not donate_argnums:
+        return run
+    donate = frozenset(donate_argnums)
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        donated = [a for i, a in enumerate(args) if i in donate]
+        kept = [a for i, a in enumerate(args) if i not in donate]
+        with donating(donated, (kept, kwargs)):
+            return run(*args, **kwargs)
+    return call

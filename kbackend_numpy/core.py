@@ -9,6 +9,7 @@ from kbackend import config, dtypes
 from kbackend.variable import Variable
 
 from .autodiff import Box, differentiable, raw
+from .donation import is_state, own
 
 try:  # numpy has no bfloat16 of its own; ml_dtypes (installed with jax) adds it
     import ml_dtypes
@@ -79,8 +80,9 @@ def convert_to_tensor(x, dtype=None):
 
 
 def convert_to_numpy(x):
-    x = raw(convert_to_tensor(x))
-    return np.asarray(x)
+    arr = np.asarray(raw(convert_to_tensor(x)))
+    # a Variable's state gets a copy: compiled training may update it in place (donation.py)
+    return arr.copy() if isinstance(x, Variable) or is_state(arr) else arr
 
 
 def constant(value, dtype=None, shape=None, name=None):
@@ -166,7 +168,7 @@ def arange(start, stop=None, step=1, dtype="int32"):
 
 
 def variable_storage(value):
-    return np.array(raw(value), copy=True)
+    return own(np.array(raw(value), copy=True))
 
 
 def variable_assign(storage, value):

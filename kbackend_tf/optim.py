@@ -23,7 +23,7 @@ FUSED_MIN_SIZE = 1 << 17  # elements
 _fused_adam = tf.function(_adam, jit_compile=True, autograph=False, reduce_retracing=True)
 
 
-def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
+def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon, in_place=False):
     w, g, m, v = (convert_to_tensor(a) for a in (variable, gradient, m, v))
     alpha = tf.cast(convert_to_tensor(alpha), w.dtype)
     size = w.shape.num_elements()

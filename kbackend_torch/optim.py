@@ -9,7 +9,7 @@ from kbackend import generic
 from .core import convert_to_tensor
 
 
-def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
+def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon, in_place=False):
     w, g, m, v = (convert_to_tensor(a) for a in (variable, gradient, m, v))
     if not (w.is_floating_point() and w.dtype == g.dtype == m.dtype == v.dtype) or w.requires_grad:
         import kbackend_torch as ops

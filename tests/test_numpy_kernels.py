@@ -292,3 +292,44 @@ def test_max_pool_after_relu_gradient_same_as_separate_ops(nd, shape, pool, stri
     separate = grad(lambda v: nn.relu(v, max_value=np.inf))
     np.testing.assert_array_equal(combined, separate)
     assert np.count_nonzero(combined) > 0
+
+
+def test_compiled_adam_updates_engine_owned_state_in_place():
+    import kbackend as K
+    from core import layers, optimizers
+    from core.models import Sequential
+
+    model = Sequential([layers.Dense(4, input_shape=(3,))])
+    given = RNG.normal(size=(3, 4)).astype(np.float32)
+    model.set_weights([given, np.zeros(4, np.float32)])
+    model.compile(optimizer=optimizers.Adam(learning_rate=0.1), loss="mse")
+    x, y = RNG.normal(size=(8, 3)).astype(np.float32), RNG.normal(size=(8, 4)).astype(np.float32)
+    kernel = model.layers[0].kernel
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert kernel.value is not given  # the user's array was stored, so the first update wrote a new one
+    owned, before = kernel.value, kernel.numpy()
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    assert kernel.value is owned  # then the same buffer, updated in place
+    assert np.abs(kernel.numpy() - before).max() > 1e-3
+    # outside a compiled step, or when the caller keeps the old values, the inputs stay as they were
+    w, g, m, v = (RNG.normal(size=5).astype(np.float32) ** 2 for _ in range(4))
+    copies = [a.copy() for a in (w, g, m, v)]
+    outs = K.adam_update(w, g, m, v, 0.1, 0.9, 0.999, 1e-7, in_place=True)
+    assert not any(o is a for o in outs for a in (w, m, v))
+    for a, b in zip((w, g, m, v), copies):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_donation_skips_arrays_passed_twice_or_also_kept():
+    from kbackend_numpy import donation
+
+    a, b, c = (donation.own(np.zeros(3, np.float32)) for _ in range(3))
+    user = np.zeros(3, np.float32)
+    with donation.donating([[a, b, b, user]], ([c], {})):
+        assert donation.writable(a)
+        assert not donation.writable(b)  # passed twice
+        assert not donation.writable(user)  # not allocated by the engine
+        assert not donation.writable(a, a)
+    with donation.donating([[c]], ([c], {})):
+        assert not donation.writable(c)  # also passed without donation
+    assert not donation.writable(a)  # no call running

@@ -74,6 +74,54 @@ def test_adam_steps_by_hand():
     assert int(K.convert_to_numpy(model.optimizer.iterations.value)) == 3
 
 
+def test_adam_with_gradient_accumulation_in_fit_by_hand():
+    # the steps that only accumulate must leave weights and moments as they were
+    # (the numpy engine updates Adam's state in place where the old values are dead)
+    set_random_seed(3)  # initial weights made by the engine (set_weights would store arrays of ours)
+    model = Sequential([layers.Dense(1, input_shape=(2,), bias_initializer="ones")])
+    params = [a.astype(np.float64) for a in model.get_weights()]
+    model.compile(optimizer=optimizers.Adam(learning_rate=0.01, gradient_accumulation_steps=2), loss="mse")
+    x, y = data(8)
+    model.fit(x, y, batch_size=2, epochs=1, shuffle=False, verbose=0)
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    summed = [np.zeros_like(p) for p in params]
+    for step in range(4):
+        grads = mse_grads(params[0], params[1], x[2 * step:2 * step + 2], y[2 * step:2 * step + 2])
+        summed = [s + g for s, g in zip(summed, grads)]
+        if step % 2 == 0:
+            continue
+        t = step // 2 + 1
+        lr_t = 0.01 * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+        for i, s in enumerate(summed):
+            g = s / 2
+            m[i] = 0.9 * m[i] + 0.1 * g
+            v[i] = 0.999 * v[i] + 0.001 * g * g
+            params[i] = params[i] - lr_t * m[i] / (np.sqrt(v[i]) + 1e-7)
+        summed = [np.zeros_like(p) for p in params]
+    for got, want in zip(model.get_weights(), params):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_training_never_writes_into_arrays_the_user_holds():
+    model = linear_model(units=3)
+    given = [np.array(a, np.float32) for a in model.get_weights()]
+    model.set_weights(given)
+    kept = [a.copy() for a in given]
+    model.compile(optimizer="adam", loss="mse")
+    x, y = data(8, units=3)
+    model.fit(x, y, batch_size=4, epochs=1, verbose=0)
+    snapshot = model.get_weights()
+    kernel = model.layers[0].kernel
+    evaluated, as_array = K.eval(kernel), kernel.numpy()
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    for a, b in zip(given, kept):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(evaluated, snapshot[0])
+    np.testing.assert_array_equal(as_array, snapshot[0])
+    assert np.abs(model.get_weights()[0] - snapshot[0]).max() > 1e-4  # it did train
+
+
 def test_regularization_loss_is_added_and_differentiated():
     model = Sequential([layers.Dense(1, input_shape=(2,), kernel_regularizer=core.regularizers.L2(0.5))])
     rng = np.random.default_rng(0)
@@ -315,6 +363,27 @@ def test_run_eagerly_gives_the_same_training():
     h1 = compiled.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0).history
     h2 = eager.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0).history
     np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-5)
+
+
+def test_compiled_steps_match_eager_ones_with_moving_averages():
+    # with moving averages a weight and its average can be one array: the numpy engine's
+    # in-place Adam must leave such a pair alone
+    x, y = blobs(32)
+    histories = []
+    weights = []
+    for eagerly in (False, True):
+        model = classifier()
+        model.compile(optimizer=optimizers.Adam(learning_rate=0.01, use_ema=True, ema_momentum=0.5,
+                                                ema_overwrite_frequency=2),
+                      loss="sparse_categorical_crossentropy", run_eagerly=eagerly)
+        # each fit ends by giving the weights their averages: the second starts from shared arrays
+        losses = [model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0).history["loss"][0]
+                  for _ in range(2)]
+        histories.append(losses)
+        weights.append(model.get_weights())
+    np.testing.assert_allclose(histories[0], histories[1], rtol=1e-5)
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_legacy_spellings_warn_and_work():

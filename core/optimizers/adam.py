@@ -62,7 +62,8 @@ class Adam(Optimizer):
         m, v = self._momentums[i], self._velocities[i]
         if not self.amsgrad:  # one engine kernel (fused where the engine runs ops one by one)
             new_variable, new_m, new_v = K.adam_update(variable.value, gradient, m.value, v.value, alpha,
-                                                       self.beta_1, self.beta_2, self.epsilon)
+                                                       self.beta_1, self.beta_2, self.epsilon,
+                                                       in_place=not self._keeps_old_values)
             m.assign(new_m)
             v.assign(new_v)
             variable.assign(new_variable)

@@ -26,6 +26,8 @@ class Optimizer:
     `build(var_list)` (calling `super().build(var_list)` first) and implement
     `update_step(gradient, variable, learning_rate)`."""
 
+    _keeps_old_values = False  # True while an update's inputs stay in use (kernels must not update in place)
+
     def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
@@ -260,8 +262,13 @@ class Optimizer:
         accumulators = [self._accumulated_gradients[self._get_variable_index(v)] for v in variables]
         summed = {id(a): K.add(a.value, g) for a, g in zip(accumulators, grads)}
         # run the update in a scope of its own, then keep its results only on update steps
+        # (the old values stay in use: no update may overwrite them in place)
         with K.StatelessScope() as trial:
-            self._update([K.divide(summed[id(a)], steps) for a in accumulators], variables)
+            self._keeps_old_values = True
+            try:
+                self._update([K.divide(summed[id(a)], steps) for a in accumulators], variables)
+            finally:
+                self._keeps_old_values = False
             for a in accumulators:
                 a.assign(K.zeros_like(a.value))
         for var, new in trial.assignments():
