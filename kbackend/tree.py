@@ -4,6 +4,8 @@ engines whose framework has no pytree of its own that we can rely on."""
 
 def flatten(structure):
     """(leaves, treedef): leaves in a fixed order (dicts by sorted key)."""
+    if not isinstance(structure, (list, tuple, dict)):
+        return [structure], None
     leaves = []
 
     def walk(s):
@@ -36,6 +38,8 @@ def unflatten(treedef, leaves):
 
 def map_structure(fn, *structures):
     """Apply fn leaf-wise over structures of the same shape."""
+    if len(structures) == 1 and not isinstance(structures[0], (list, tuple, dict)):
+        return fn(structures[0])
     flat = [flatten(s) for s in structures]
     treedef = flat[0][1]
     return unflatten(treedef, [fn(*leaves) for leaves in zip(*(f[0] for f in flat))])

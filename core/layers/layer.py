@@ -300,19 +300,19 @@ class Layer:
                 out.append(reg(v.value))
         return out
 
-    def _take_step_extras(self):
+    def _take_step_extras(self, layers=None):
         """(losses, {name: add_metric value}) of the last forward pass, cleared as
-        they are taken: one walk over the layers for the trainer's every step."""
+        they are taken, from `layers` (default: a walk of this layer's)."""
         losses, metrics = [], {}
-        for layer in self._flatten_layers():
+        for layer in self._flatten_layers() if layers is None else layers:
             losses.extend(layer._own_losses())
             metrics.update(layer._added_metrics)
             layer._losses = []
             layer._added_metrics = []
         return losses, metrics
 
-    def _clear_losses(self):
-        for layer in self._flatten_layers():
+    def _clear_losses(self, layers=None):
+        for layer in self._flatten_layers() if layers is None else layers:
             layer._losses = []
             layer._added_metrics = []
 

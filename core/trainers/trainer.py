@@ -24,6 +24,7 @@ from kbackend.scope import StatelessScope
 from .. import optimizers as optimizers_module
 from ..callbacks import CallbackList
 from ..distribution.context import active_binding
+from ..engine import call_context
 from ..metrics import Mean
 from . import compile_utils
 from .data_adapters import EpochIterator, train_validation_split, unpack_x_y_sample_weight
@@ -139,6 +140,7 @@ class Trainer:
             self._added_metric_trackers = {name: Mean(name=name) for name in added}
         if self.compiled and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
+        self._step_layers = self._flatten_layers()  # fixed once built, as the state lists below
         self._step_trainable = list(self.trainable_variables)
         self._step_non_trainable = list(self.non_trainable_variables)
         self._optimizer_vars = list(self.optimizer.variables) if self.compiled else []
@@ -167,10 +169,18 @@ class Trainer:
             m.reset_state()
 
     # -- the pure steps -------------------------------------------------------------
+    def _call_in_step(self, x, training):
+        """The model on a batch inside a step. Its layers' losses and metrics are
+        cleared through the list made at build: the model's own outermost call
+        would walk all its layers to find them, on every step."""
+        self._clear_losses(self._step_layers)
+        with call_context.CallContext(training):
+            return self(x, training=training)
+
     def _forward_and_loss(self, x, y, sw, training):
         """(y_pred, total loss, per-output losses, add_metric values)."""
-        y_pred = self(x, training=training)
-        extra, added = self._take_step_extras()
+        y_pred = self._call_in_step(x, training)
+        extra, added = self._take_step_extras(self._step_layers)
         if self._compile_loss is None:
             total, parts = None, []
         else:
@@ -238,8 +248,8 @@ class Trainer:
     def _predict_step(self, state, x):
         trainable, non_trainable = state
         with _scoped(self._step_trainable + self._step_non_trainable, list(trainable) + list(non_trainable)):
-            y_pred = self(x, training=False)
-        self._clear_losses()
+            y_pred = self._call_in_step(x, False)
+        self._clear_losses(self._step_layers)
         return y_pred
 
     def _runs_eagerly(self):
