@@ -10,9 +10,13 @@ from . import core
 from .autodiff import raw
 
 
-def _generator(seed):
+def _bit_generator(seed, kind=np.random.PCG64):
     s, c = (int(v) for v in np.asarray(raw(seed_module.draw(seed))))
-    return np.random.Generator(np.random.PCG64([s, c]))
+    return kind([s, c])
+
+
+def _generator(seed):
+    return np.random.Generator(_bit_generator(seed))
 
 
 def _shape(shape):
@@ -51,13 +55,14 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 def keep_mask(shape, keep, seed=None):
     """Booleans of `shape`, each True with probability `keep` (dropout's mask): 32 raw
-    bits of the generator per element, True below keep * 2**32 (drawing float32
-    uniforms to compare costs twice as long)."""
+    bits per element, True below keep * 2**32 (drawing float32 uniforms to compare
+    costs twice as long). The bits come from SFC64, which makes them about twice as
+    fast as the PCG64 of the other draws, and seeds the same way."""
     shape = _shape(shape)
     if keep >= 1.0:
         return np.ones(shape, bool)
     n = int(np.prod(shape))
-    bits = _generator(seed).bit_generator.random_raw((n + 1) // 2).view(np.uint32)[:n].reshape(shape)
+    bits = _bit_generator(seed, np.random.SFC64).random_raw((n + 1) // 2).view(np.uint32)[:n].reshape(shape)
     return bits < np.uint32(min(round(keep * 2 ** 32), 2 ** 32 - 1))
 
 
