@@ -194,15 +194,20 @@ def _leaf(value):
 
 def _own_gradients(grads, values):
     """Each leaf's gradient as an array of its own: zeros where none flowed, and a
-    copy where it is a view (a read-only broadcast, say) or another leaf's too."""
+    copy unless it is all of a buffer no other leaf's gradient (or value) uses. A
+    whole-buffer view (a reshape to the leaf's shape) needs no copy; a broadcast or
+    a slice does."""
     out, seen = [], set()
     for g, value in zip(grads, values):
         if g is None:
             g = np.zeros_like(value)
-        elif not (type(g) is np.ndarray and g.base is None and g.dtype == value.dtype and g.flags.writeable
-                  and id(g) not in seen and g is not value):
-            g = np.array(g, dtype=value.dtype)
-        seen.add(id(g))
+        else:
+            buffer = g if type(g) is not np.ndarray or g.base is None else g.base
+            if not (type(g) is np.ndarray and type(buffer) is np.ndarray and buffer.base is None
+                    and buffer.nbytes == g.nbytes and g.dtype == value.dtype and g.flags.writeable
+                    and g.flags.c_contiguous and id(buffer) not in seen and buffer is not value):
+                g = buffer = np.array(g, dtype=value.dtype)
+            seen.add(id(buffer))
         out.append(g)
     return out
 

@@ -333,3 +333,17 @@ def test_donation_skips_arrays_passed_twice_or_also_kept():
     with donation.donating([[c]], ([c], {})):
         assert not donation.writable(c)  # also passed without donation
     assert not donation.writable(a)  # no call running
+
+
+def test_gradients_are_arrays_of_their_own():
+    import kbackend as K
+
+    x, y = np.ones((3, 4), np.float32), np.full((3, 4), 2.0, np.float32)
+    # both leaves get the same upstream gradient; a broadcast seed; a reshape of the leaf
+    grads = K.value_and_grad(lambda p: K.sum(K.add(p[0], p[1])) + K.sum(K.reshape(p[2], (12,))))([x, y, x])[1]
+    np.testing.assert_array_equal(grads[0], np.ones((3, 4)))
+    np.testing.assert_array_equal(grads[2], np.ones((3, 4)))
+    for i, g in enumerate(grads):
+        assert g.flags.writeable and g.flags.owndata or g.base.nbytes == g.nbytes
+        for other in grads[i + 1:] + [x, y]:
+            assert not np.shares_memory(g, other)
