@@ -29,8 +29,10 @@ Figures per child:
              model: 2 x multiply-adds per forward, x3 for training) against numpy's own float32
              2048x2048 matmul GFLOP/s measured in the same run (once per repetition, best of 5).
 The table shows medians over the repetitions; ratio = ours / Keras 3 (for 1st step and memory,
-lower is better). Every per-repetition figure, the medians and the machine go to <out>.json and
-<out>.csv. Run it on an otherwise idle machine; pin it with taskset to compare runs.
+lower is better). Below it, the ratio within each repetition (ours and Keras run back to back, in
+alternating order) and the median of those: on a machine whose speed drifts it moves less. Every
+per-repetition figure, the medians and the machine go to <out>.json and <out>.csv. Run it on an
+otherwise idle machine; pin it with taskset to compare runs.
 """
 
 import argparse
@@ -337,6 +339,32 @@ def print_table(summary, pairs, matmuls):
               f"{len(matmuls)}); % mm = ours numpy training GFLOP/s (6 x multiply-adds per sample) / that")
 
 
+def paired_ratios(records, workload, engine, metric):
+    """ours / Keras per repetition (the two ran back to back, so a machine that slows down for a
+    while slows both): one ratio per repetition where both have the figure."""
+    by_rep = {}
+    for rec in records:
+        if rec["workload"] == workload and rec["engine"] == engine and rec.get(metric):
+            by_rep.setdefault(rec["repetition"], {})[rec["library"]] = rec[metric]
+    return [r["ours"] / r["keras"] for _, r in sorted(by_rep.items()) if "ours" in r and "keras" in r]
+
+
+def print_paired(records, pairs):
+    """The per-repetition ratios and their median, for each row with Keras figures."""
+    lines = []
+    for workload, engine in pairs:
+        cells = []
+        for metric, label in (("train_sps", "train"), ("predict_sps", "predict"), ("first_step_s", "1st step")):
+            values = paired_ratios(records, workload, engine, metric)
+            if values:
+                cells.append(f"{label} {' '.join(f'{v:.2f}' for v in values)} -> {statistics.median(values):.2f}")
+        if cells:
+            lines.append(f"  {workload:<8} {engine:<10} " + "; ".join(cells))
+    if lines:
+        print("paired ratios (ours / Keras within each repetition) -> their median:")
+        print("\n".join(lines))
+
+
 def write_results(out, info, args, sources, matmuls, records, summary):
     os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     medians = [{"workload": w, "engine": e, "library": lib, "repetition": "median", **med}
@@ -433,6 +461,7 @@ def main(argv=None):
     print(f"medians of {args.repeat} repetition(s); {args.epochs} epochs, train/s over epochs 2+; "
           f"data: {', '.join(f'{w} {s}' for w, s in sources.items())}; ratio = ours / Keras 3")
     print_table(summary, pairs, matmuls)
+    print_paired(records, pairs)
     write_results(args.out, info, args, sources, matmuls, records, summary)
     print(f"written to {args.out}.json and {args.out}.csv")
 
