@@ -297,7 +297,11 @@ def _max_pool_grad_tiled(xp, y, g, pool_size):
     if np.count_nonzero(hits) != y.size - np.count_nonzero(np.isnan(y)):  # ties: the first cell wins
         _first_hits(hits, nd)  # (a window with a NaN maximum has no hit and passes nothing back)
     dx = _tiled_dx(xp.shape, out, pool_size, g.dtype)
-    np.multiply(_spread(g, nd), hits, out=_tiles(dx, pool_size, out))
+    tiles = _tiles(dx, pool_size, out)
+    # broadcast first, then mask in one flat pass: a float-by-bool product over the
+    # broadcast 2n-d views runs numpy's casting loop per channel row (~1.5x slower)
+    np.copyto(tiles, _spread(g, nd))
+    np.multiply(tiles, hits.view(np.uint8), out=tiles)
     return dx
 
 
