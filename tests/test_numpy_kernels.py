@@ -1,4 +1,4 @@
-"""The numpy engine's fast convolution and pooling kernels against float64 references.
+"""The numpy engine's fast kernels (convolution, pooling, optimizer, gather) against references.
 
 These test engine internals (kbackend_numpy.conv, nn), so they run only when
 KERAS_BACKEND=numpy. Each fast path is compared with a plain loop written here.
@@ -347,3 +347,18 @@ def test_gradients_are_arrays_of_their_own():
         assert g.flags.writeable and g.flags.owndata or g.base.nbytes == g.nbytes
         for other in grads[i + 1:] + [x, y]:
             assert not np.shares_memory(g, other)
+
+
+@pytest.mark.parametrize("shape, index_shape", [((50, 4), (6, 9)), ((7,), (30,)), ((5, 2, 3), ()),
+                                                 ((4, 3), (0,)), ((6, 2), (3, 1, 2))])
+def test_gather_gradient_sums_repeated_rows_like_a_loop(shape, index_shape):
+    # many repeats and negative indices (-1 and n - 1 are one row): a plain loop adds row by row
+    from kbackend_numpy.math import _sum_rows_by_index
+    idx = RNG.integers(-shape[0], shape[0], size=index_shape)
+    g = RNG.standard_normal(index_shape + shape[1:])
+    expected = np.zeros(shape)
+    for position in np.ndindex(*index_shape):
+        expected[idx[position] % shape[0]] += g[position]
+    got = _sum_rows_by_index(idx, g, shape, np.float64)
+    assert got.shape == shape and got.dtype == np.float64
+    np.testing.assert_array_equal(got, expected)  # same additions in the same order
