@@ -780,10 +780,12 @@ def eval_shape(fn, *args):
 
 @autodiff
 def jit(fn, donate_argnums=()):
-    """fn compiled where the engine can (jax.jit, tf.function); numpy: fn itself.
-    The positional arguments at donate_argnums may give their buffers to the
-    outputs (jax updates them in place); the caller must not use them after
-    the call. Engines without donation ignore it. Numeric numpy arrays may be
+    """fn compiled where the engine can (jax.jit, tf.function); numpy: fn recorded on
+    its first call and, once a replay is checked to match, replayed (its kernels without
+    the Python around them), so fn must be pure as for jax.jit. The positional
+    arguments at donate_argnums may give their buffers to the outputs (jax updates
+    them in place); the caller must not use them after the call. Engines without
+    donation ignore it. Numeric numpy arrays may be
     passed where fn takes tensors: the compiled function converts them as
     convert_to_tensor would (jax in its C++ call path, cheaper than a
     device_put per array)."""

@@ -5,7 +5,10 @@ an ndarray plus the `Node` that produced it. Ops written with `@differentiable`
 compute on the raw arrays and, when any input is boxed, record a node holding
 the backward function (one vector-Jacobian product). `backward` walks the
 nodes from the output in reverse topological order. Outside a gradient nothing
-is boxed and the ops cost one isinstance check each.
+is boxed and the ops cost one isinstance check each, except while a K.jit call is
+recorded (replay.py): then values without a gradient are Boxes whose node is None,
+so that Python operators on them still reach the ops, and the ops report each
+kernel call to the record.
 """
 
 import functools
@@ -13,6 +16,9 @@ import functools
 import numpy as np
 
 from kbackend import generic, scope, tree
+
+from . import replay
+from .replay import _local as _replay_state
 
 
 class Node:
@@ -44,15 +50,19 @@ class Box:
         return f"Box({self.value!r})"
 
     def __bool__(self):
+        replay.opaque("a traced value is read on the host (bool)")
         return bool(self.value)
 
     def __float__(self):
+        replay.opaque("a traced value is read on the host (float)")
         return float(self.value)
 
     def __int__(self):
+        replay.opaque("a traced value is read on the host (int)")
         return int(self.value)
 
     def __array__(self, dtype=None, copy=None):
+        replay.opaque("a traced value is converted by numpy outside the engine's kernels")
         return self.value if dtype is None else self.value.astype(dtype)
 
     __hash__ = object.__hash__
@@ -64,6 +74,9 @@ class Box:
     def T(self):
         from . import math
         return math.transpose(self)
+
+
+replay._Box = Box  # (replay.py cannot import this module: it is imported by it)
 
 
 def _install_operators():
@@ -91,6 +104,21 @@ def raw(x):
     return x.value if isinstance(x, Box) else x
 
 
+def differentiated(x):
+    """Whether x is a value a gradient is being taken through (a Box with a node; while a
+    K.jit call is recorded, values that carry no gradient are Boxes without one)."""
+    return type(x) is Box and x.node is not None
+
+
+def detach(x):
+    """x without its gradient: the raw array, or while a K.jit call is recorded a Box
+    without a node, so that Python operators on it still go through the engine's ops."""
+    value = raw(x)
+    if type(value) is np.ndarray and getattr(_replay_state, "recorder", None) is not None:
+        return Box(value, None)
+    return value
+
+
 def differentiable(fn):
     """Turn fn(*arrays, **static) -> (out, backward) into an op on boxes.
 
@@ -101,15 +129,33 @@ def differentiable(fn):
     """
     @functools.wraps(fn)
     def op(*args, **kwargs):
+        rec = getattr(_replay_state, "recorder", None)  # a K.jit call being recorded (replay.py)
         for a in args:  # a plain loop: this check runs on every op call
             if type(a) is Box:
                 break
         else:
-            return fn(*args, **kwargs)[0]
-        out, backward = fn(*(raw(a) for a in args), **kwargs)
-        parents = [a.node if isinstance(a, Box) else None for a in args]
+            return (fn(*args, **kwargs) if rec is None else rec.call(fn, args, kwargs))[0]
+        values = [raw(a) for a in args]
+        out, backward = fn(*values, **kwargs) if rec is None else rec.call(fn, values, kwargs)
+        parents = [a.node if type(a) is Box else None for a in args]
+        if all(p is None for p in parents):  # Boxes without nodes: recording, nothing to differentiate
+            return Box(out, None)
         return Box(out, Node(parents, backward))
     return op
+
+
+def kernel(fn):
+    """A function on tensors that has no gradient (argmax, comparisons, ...). While a K.jit
+    call is recorded, a call with nothing to differentiate is recorded as one kernel call
+    (its tensors read inside it), and its array results come back as Boxes without nodes."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        rec = getattr(_replay_state, "recorder", None)
+        if rec is None or any(differentiated(a) for a in args) or any(differentiated(v) for v in kwargs.values()):
+            return fn(*args, **kwargs)
+        out = rec.call(fn, [raw(a) for a in args], {k: raw(v) for k, v in kwargs.items()})
+        return tuple(map(detach, out)) if type(out) is tuple else detach(out)
+    return run
 
 
 def primitive(fn):
@@ -118,11 +164,13 @@ def primitive(fn):
     work for inputs that are constants (the images fed to a first conv layer)."""
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        needs = tuple(isinstance(a, Box) for a in args)
+        needs = tuple(differentiated(a) for a in args)
+        kwargs["needs"] = needs
+        values = [raw(a) for a in args]
+        out, backward = replay.call(fn, *values, **kwargs)
         if not any(needs):
-            return fn(*args, needs=needs, **kwargs)[0]
-        out, backward = fn(*(raw(a) for a in args), needs=needs, **kwargs)
-        return Box(out, Node([a.node if isinstance(a, Box) else None for a in args], backward))
+            return detach(out)
+        return Box(out, Node([a.node if type(a) is Box else None for a in args], backward))
     return op
 
 
@@ -169,22 +217,26 @@ def _toposort(root):
 
 def backward(out, leaves):
     """Gradients of scalar Box `out` with respect to the leaf nodes."""
-    if not isinstance(out, Box):
+    if not differentiated(out):
         return [None] * len(leaves)
     if out.value.size != 1:
         raise ValueError(f"Gradients need a scalar loss; got shape {out.value.shape}.")
-    grads = {id(out.node): np.ones_like(out.value)}
+    call = replay.call  # each vector-Jacobian product and sum is a kernel call of a K.jit record
+    rec = replay.recorder()
+    grads = {id(out.node): call(np.ones_like, out.value)}
     for node in _toposort(out.node):
         g = grads.pop(id(node), None)
         if g is None or not node.parents:
             if not node.parents and g is not None:
                 grads[id(node)] = g  # keep leaf gradients
             continue
-        for parent, pg in zip(node.parents, node.backward(g)):
+        if rec is not None and not rec.follows(node.backward):
+            replay.opaque("a gradient function made outside the engine's kernels")
+        for parent, pg in zip(node.parents, call(node.backward, g)):
             if parent is None or pg is None:
                 continue
             key = id(parent)
-            grads[key] = pg if key not in grads else grads[key] + pg
+            grads[key] = pg if key not in grads else call(np.add, grads[key], pg)
     return [grads.get(id(leaf)) for leaf in leaves]
 
 
@@ -217,15 +269,15 @@ def value_and_grad(fn, has_aux=False):
 
     def wrapped(params, *args, **kwargs):
         leaves, treedef = tree.flatten(params)
-        values = [convert_to_tensor(v) for v in leaves]
+        values = [raw(convert_to_tensor(v)) for v in leaves]
         boxes = [_leaf(v) for v in values]
         result = fn(tree.unflatten(treedef, boxes), *args, **kwargs)
         value, aux = result if has_aux else (result, None)
         grads = backward(value, [b.node for b in boxes])
-        grads = _own_gradients(grads, values)
+        grads = replay.call(_own_gradients, grads, values)
         value = unbox_all(value)
         out = (value, unbox_all(aux)) if has_aux else value
-        return out, tree.unflatten(treedef, grads)
+        return out, tree.unflatten(treedef, [detach(g) for g in grads])
     return wrapped
 
 
@@ -236,16 +288,16 @@ def gradients(loss_fn, variables):
     with scope.StatelessScope(dict(zip(variables, boxes))):
         loss = loss_fn()
     grads = backward(loss, [b.node for b in boxes])
-    return _own_gradients(grads, values)
+    return [detach(g) for g in replay.call(_own_gradients, grads, values)]
 
 
 def unbox_all(structure):
-    return tree.map_structure(raw, structure) if structure is not None else None
+    return tree.map_structure(detach, structure) if structure is not None else None
 
 
 def stop_gradient(x):
     from .core import convert_to_tensor
-    return raw(convert_to_tensor(x))
+    return detach(convert_to_tensor(x))
 
 
 def eval_shape(fn, *args):
@@ -254,19 +306,17 @@ def eval_shape(fn, *args):
 
 
 def jit(fn, donate_argnums=()):
-    # no compiler: fn itself, with denormals flushed as compiled code on the other engines;
-    # ops told so may update the donated arguments' state in place (see donation.py)
+    # no compiler: fn recorded once and replayed (replay.py), with denormals flushed as
+    # compiled code on the other engines; ops told so may update the donated arguments'
+    # state in place (donation.py)
     from .donation import donating
     from .fpenv import flushed
-    run = flushed(fn)
-    if not donate_argnums:
-        return run
     donate = frozenset(donate_argnums)
 
-    @functools.wraps(fn)
-    def call(*args, **kwargs):
-        donated = [a for i, a in enumerate(args) if i in donate]
-        kept = [a for i, a in enumerate(args) if i not in donate]
-        with donating(donated, (kept, kwargs)):
-            return run(*args, **kwargs)
-    return call
+    def context(thunk, args, kwargs, may_donate):
+        if not (donate and may_donate):
+            return flushed(thunk)()
+        with donating([a for i, a in enumerate(args) if i in donate],
+                      ([a for i, a in enumerate(args) if i not in donate], kwargs)):
+            return flushed(thunk)()
+    return functools.wraps(fn)(replay.Replayed(fn, context, donate))

@@ -5,7 +5,7 @@ import numpy as np
 
 from kbackend import generic, tree
 
-from . import core, math
+from . import core, math, replay
 from .autodiff import Box, Node, raw
 
 
@@ -92,6 +92,8 @@ def foreach(f, xs):
 
 
 def cond(pred, true_fn, false_fn):
+    if not isinstance(pred, (bool, np.bool_)):
+        replay.opaque("cond on a tensor")  # the branch taken is decided on the host
     pred = raw(core.convert_to_tensor(pred))
     if pred.size != 1:
         raise ValueError(f"cond needs a scalar predicate; got shape {pred.shape}.")
@@ -104,6 +106,7 @@ def _as_tuple(values):
 
 def while_loop(cond, body, loop_vars, maximum_iterations=None):
     loop_vars = _as_tuple(loop_vars)
+    replay.opaque("while_loop")  # the number of steps is decided on the host
     step = 0
     while (maximum_iterations is None or step < maximum_iterations) and bool(raw(cond(*loop_vars))):
         loop_vars = _as_tuple(body(*loop_vars))
@@ -112,6 +115,8 @@ def while_loop(cond, body, loop_vars, maximum_iterations=None):
 
 
 def fori_loop(lower, upper, body_fun, init_val):
+    if not all(isinstance(b, (int, np.integer)) for b in (lower, upper)):
+        replay.opaque("fori_loop with tensor bounds")
     val = init_val
     for i in range(int(raw(lower)), int(raw(upper))):
         val = body_fun(i, val)

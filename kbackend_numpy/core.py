@@ -8,7 +8,8 @@ import numpy as np
 from kbackend import config, dtypes
 from kbackend.variable import Variable
 
-from .autodiff import Box, differentiable, raw
+from . import replay
+from .autodiff import Box, detach, differentiable, differentiated, raw
 from .donation import is_state, own
 
 try:  # numpy has no bfloat16 of its own; ml_dtypes (installed with jax) adds it
@@ -127,8 +128,8 @@ def cast(x, dtype):
     x = convert_to_tensor(x)
     if dtype_name(raw(x).dtype) == _standard(dtype):
         return x
-    if np_dtype(dtype).kind not in "fc" and isinstance(x, Box):
-        return raw(x).astype(np_dtype(dtype))  # integer results carry no gradient
+    if np_dtype(dtype).kind not in "fc" and differentiated(x):
+        x = detach(x)  # integer results carry no gradient
     return _cast(x, dtype=dtype)
 
 
@@ -168,12 +169,15 @@ def arange(start, stop=None, step=1, dtype="int32"):
 
 
 def variable_storage(value):
+    replay.opaque("a Variable is created")  # state the function's arguments do not carry
     return own(np.array(raw(value), copy=True))
 
 
 def variable_assign(storage, value):
+    replay.opaque("a Variable is assigned outside the function's arguments")
     return raw(value)
 
 
 def variable_read(storage):
+    replay.opaque("a Variable is read outside the function's arguments")
     return storage

@@ -17,7 +17,7 @@ import numpy as np
 from kbackend import config, dtypes, generic
 
 from . import autodiff, core
-from .autodiff import Box, differentiable, raw
+from .autodiff import Box, differentiable, kernel, raw
 
 try:
     from scipy.special import erf as _scipy_erf
@@ -246,11 +246,13 @@ def divide(x, y):
     return _divide(x, y)
 
 
+@kernel
 def floor_divide(x, y):
     x, y = _pair(x, y)
     return _arr(np.floor_divide(raw(x), raw(y))).astype(x.dtype, copy=False)  # bool stays bool
 
 
+@kernel
 def mod(x, y):
     x, y = _pair(x, y)
     if x.dtype not in _INEXACT:
@@ -340,6 +342,7 @@ def abs(x):
     return _abs(x)
 
 
+@kernel
 def sign(x):
     return _arr(np.sign(raw(_tensor(x))))
 
@@ -372,15 +375,18 @@ def erf(x):
     return _erf(_floating(x))
 
 
+@kernel
 def round(x):
     x = raw(_tensor(x))
     return x if x.dtype.kind in "biu" else _arr(np.round(x))
 
 
+@kernel
 def floor(x):
     return _arr(np.floor(raw(_floating(x))))
 
 
+@kernel
 def ceil(x):
     return _arr(np.ceil(raw(_floating(x))))
 
@@ -431,7 +437,7 @@ def _comparison(ufunc, name):
         x, y = _pair(x, y)
         return _arr(ufunc(raw(x), raw(y)))
     op.__name__ = name
-    return op
+    return kernel(op)
 
 
 equal = _comparison(np.equal, "equal")
@@ -442,14 +448,17 @@ less = _comparison(np.less, "less")
 less_equal = _comparison(np.less_equal, "less_equal")
 
 
+@kernel
 def logical_and(x, y):
     return _arr(np.logical_and(raw(_tensor(x)), raw(_tensor(y))))
 
 
+@kernel
 def logical_or(x, y):
     return _arr(np.logical_or(raw(_tensor(x)), raw(_tensor(y))))
 
 
+@kernel
 def logical_not(x):
     return _arr(np.logical_not(raw(_tensor(x))))
 
@@ -620,19 +629,23 @@ def min(x, axis=None, keepdims=False):
     return _extreme(x, axes=_axes(axis, x.ndim), keepdims=keepdims, ufunc=np.minimum)
 
 
+@kernel
 def argmax(x, axis=-1):
     return _arr(np.argmax(raw(_tensor(x)), axis=axis)).astype(np.int64, copy=False)
 
 
+@kernel
 def argmin(x, axis=-1):
     return _arr(np.argmin(raw(_tensor(x)), axis=axis)).astype(np.int64, copy=False)
 
 
+@kernel
 def any(x, axis=None, keepdims=False):
     x = raw(_tensor(x))
     return _arr(np.any(x, axis=_axes(axis, x.ndim), keepdims=keepdims))
 
 
+@kernel
 def all(x, axis=None, keepdims=False):
     x = raw(_tensor(x))
     return _arr(np.all(x, axis=_axes(axis, x.ndim), keepdims=keepdims))
@@ -1019,6 +1032,10 @@ def _sum_rows_by_index(indices, values, shape, dtype):
 
 @differentiable
 def _gather(reference, indices):
+    n = reference.shape[0]
+    if indices.size and (indices.min() < -n or indices.max() >= n):  # here, so a replayed step checks too
+        raise ValueError(f"gather: indices out of range for an axis of size {n}.")
+
     def backward(g):
         return (_sum_rows_by_index(indices, g, reference.shape, reference.dtype),)
     return _arr(np.take(reference, indices, axis=0)), backward
@@ -1031,35 +1048,37 @@ def gather(reference, indices):
         raise TypeError(f"gather needs integer indices; got {indices.dtype.name}.")
     if reference.ndim == 0:
         raise ValueError("gather needs a reference of rank >= 1.")
-    n = reference.shape[0]
-    if indices.size and (indices.min() < -n or indices.max() >= n):
-        raise ValueError(f"gather: indices out of range for an axis of size {n}.")
     return _gather(reference, indices=indices)
-
-
-@differentiable
-def _slice(x, key):
-    def backward(g):
-        dx = np.zeros_like(x)
-        dx[key] = g
-        return (dx,)
-    return x[key], backward
 
 
 def slice(x, start, size):
     x = _tensor(x)
-    start, size = _ints(start), _ints(size)
-    if len(start) != x.ndim or len(size) != x.ndim:
-        raise ValueError(f"slice: start {start} and size {size} need one entry per axis of shape {x.shape}.")
+    # the start may be a tensor (a compiled step's batch position): read inside the op
+    start = [raw(v) for v in start] if isinstance(start, (list, tuple)) else raw(start)
+    return _slice_at(x, start, sizes=_ints(size))
+
+
+@differentiable
+def _slice_at(x, start, sizes):
+    start = _ints(start)
+    if len(start) != x.ndim or len(sizes) != x.ndim:
+        raise ValueError(f"slice: start {start} and size {sizes} need one entry per axis of shape {x.shape}.")
     key = []
-    for s, z, d in zip(start, size, x.shape):
+    for s, z, d in zip(start, sizes, x.shape):
         stop = d if z == -1 else s + z
         if s < 0 or z < -1 or stop > d:
-            raise ValueError(f"slice: start {start} with size {size} does not fit in shape {x.shape}.")
+            raise ValueError(f"slice: start {start} with size {sizes} does not fit in shape {x.shape}.")
         key.append(builtins.slice(s, stop))
-    return _slice(x, key=tuple(key))
+    key = tuple(key)
+
+    def backward(g):
+        dx = np.zeros_like(x)
+        dx[key] = g
+        return dx, None
+    return x[key], backward
 
 
+@kernel
 def one_hot(indices, num_classes):
     indices = raw(_tensor(indices))
     hot = indices[..., None] == np.arange(int(num_classes))
@@ -1088,6 +1107,7 @@ def top_k(x, k, sorted=True):
     return _take_along(x, indices=indices, axis=-1), indices
 
 
+@kernel
 def in_top_k(predictions, targets, k):
     predictions = raw(_tensor(predictions))
     targets = raw(_tensor(targets)).reshape(-1).astype(np.int64)

@@ -14,8 +14,8 @@ import numpy as np
 
 from kbackend import config, conv_utils, dtypes
 
-from . import conv, core, math, random
-from .autodiff import Box, Node, differentiable, primitive, raw
+from . import conv, core, math, random, replay
+from .autodiff import Box, Node, differentiable, differentiated, primitive, raw
 from .recurrent import gru, lstm  # noqa: F401  (the fused recurrent layers, in group nn)
 
 _WIDE = (np.dtype(np.float32), np.dtype(np.float64))
@@ -209,18 +209,17 @@ def dropout(x, level, noise_shape=None, seed=None):
         if len(noise_shape) != len(shape):
             raise ValueError(f"noise_shape {noise_shape} must have the rank of x {shape}.")
         shape = tuple(n if d is None else int(d) for n, d in zip(shape, noise_shape))
-    keep = random.keep_mask(shape, 1.0 - level, seed=seed)
-    dt = raw(x).dtype
+    return _dropped(x, random.keep_mask(shape, 1.0 - level, seed=seed), level=level)
+
+
+@differentiable
+def _dropped(x, keep, level):
+    """x * keep / (1 - level), keep broadcast to x's shape (no gradient for keep)."""
+    dt = x.dtype
     if dt in _WIDE:  # the kept scale rounded to x's dtype, without a float64 pass
         scale = np.multiply(keep, dt.type(1 / (1 - level)))
     else:
         scale = np.where(keep, 1 / (1 - level), 0).astype(dt)
-    return _scale_by(x, scale)
-
-
-@differentiable
-def _scale_by(x, scale):
-    """x * scale for a constant scale (broadcast to x's shape): no gradient for scale."""
     return x * scale, lambda g: (g * scale, None)
 
 
@@ -552,12 +551,12 @@ def _pool_nd(nd, x, pool_size, strides, padding, data_format, pool_mode):
     pool_size, strides, padding = conv_utils.pool_args(pool_size, strides, padding, pool_mode, nd)
     options = dict(pool_size=pool_size, strides=strides, padding=padding, mode=pool_mode,
                    cf=_channels_first(data_format))
-    if pool_mode == "max" and type(x) is Box and getattr(x.node.backward, "relu", False):
+    if pool_mode == "max" and differentiated(x) and getattr(x.node.backward, "relu", False):
         # max pooling of a ReLU's output (a conv layer's activation, then pooling): the gradient goes
         # straight to the ReLU's input. It reaches the cells holding their window's maximum, when that is
         # above 0; the ReLU would zero the rest. One pass less over the activation, and no ties to break
         # in the windows the ReLU zeroed. The ReLU's own node still serves any other use of its output.
-        y, backward = _pool_values(x.value, after_relu=True, **options)
+        y, backward = replay.call(_pool_values, x.value, after_relu=True, **options)
         return Box(y, Node(x.node.parents, backward))
     return _pool(x, **options)
 
@@ -661,11 +660,17 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     if labels.shape != expected:
         raise ValueError(f"sparse_categorical_crossentropy: targets of shape {labels.shape} do not match "
                          f"an output of shape {shape} with classes on axis {axis}.")
-    labels = labels.astype(np.int64)
-    classes = shape[axis]
+    one_hot = replay.call(_one_hot_on, raw(core.convert_to_tensor(target)), expected, shape[axis], axis,
+                          raw(output).dtype)
+    return _categorical_ce(one_hot, output, axis=axis, from_logits=bool(from_logits), eps=config.epsilon())
+
+
+def _one_hot_on(labels, shape, classes, axis, dtype):
+    """Integer labels (of `shape`, or with a trailing 1) as one-hot rows of `dtype` on `axis`
+    (a kernel: a replayed step checks its labels too)."""
+    labels = np.asarray(labels).reshape(shape).astype(np.int64, copy=False)
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"sparse_categorical_crossentropy: target classes must be in [0, {classes}); "
                          f"got values in [{labels.min()}, {labels.max()}].")
-    one_hot = np.expand_dims(labels, axis) == np.arange(classes).reshape((-1,) + (1,) * (len(shape) - 1 - axis))
-    return _categorical_ce(one_hot.astype(raw(output).dtype), output, axis=axis,
-                           from_logits=bool(from_logits), eps=config.epsilon())
+    hot = np.expand_dims(labels, axis) == np.arange(classes).reshape((-1,) + (1,) * (len(shape) - axis))
+    return hot.astype(dtype)

@@ -14,7 +14,8 @@ import numpy as np
 
 from kbackend import generic
 
-from .autodiff import Box
+from . import replay
+from .autodiff import detach, differentiated, raw
 from .core import convert_to_tensor
 from .donation import own, writable
 
@@ -40,19 +41,23 @@ def _adam_block(w, g, m, v, m_new, v_new, w_new, tmp, alpha, c1, c2, epsilon):
 
 
 def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon, in_place=False):
-    if any(isinstance(a, Box) for a in (variable, gradient, m, v, alpha)):  # being differentiated
+    if any(differentiated(a) for a in (variable, gradient, m, v, alpha)):  # being differentiated
         import kbackend_numpy as ops
         return generic.adam_update(ops, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon)
-    w, g, m, v = (convert_to_tensor(a) for a in (variable, gradient, m, v))
+    w, g, m, v = (raw(convert_to_tensor(a)) for a in (variable, gradient, m, v))
+    alpha = raw(alpha)
     if w.dtype not in _WIDE or not (w.dtype == g.dtype == m.dtype == v.dtype) or not (
-            w.shape == g.shape == m.shape == v.shape):
+            w.shape == g.shape == m.shape == v.shape) or np.ndim(alpha):
         import kbackend_numpy as ops
         return generic.adam_update(ops, w, g, m, v, alpha, beta_1, beta_2, epsilon)
+    return tuple(detach(a) for a in replay.call(_adam, w, g, m, v, alpha, beta_1, beta_2, epsilon, in_place))
+
+
+def _adam(w, g, m, v, alpha, beta_1, beta_2, epsilon, in_place):
+    """The update on arrays: (new w, new m, new v). One kernel call of a K.jit record, so
+    whether it may write in place is decided again on every call."""
     dt = w.dtype.type
     alpha, c1, c2, epsilon = np.asarray(alpha, dtype=w.dtype), dt(1 - beta_1), dt(1 - beta_2), dt(epsilon)
-    if alpha.ndim:
-        import kbackend_numpy as ops
-        return generic.adam_update(ops, w, g, m, v, alpha, beta_1, beta_2, epsilon)
     outs = (m, v, w) if in_place and writable(w, m, v) else tuple(own(np.empty(w.shape, w.dtype)) for _ in range(3))
     flat = [np.ravel(a) for a in (w, g, m, v)] + [o.reshape(-1) for o in outs]  # ravel copies only strided inputs
     n = w.size

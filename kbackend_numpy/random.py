@@ -6,17 +6,23 @@ import numpy as np
 
 from kbackend import config, dtypes, seed as seed_module
 
-from . import core
+from . import core, replay
 from .autodiff import raw
 
 
-def _bit_generator(seed, kind=np.random.PCG64):
-    s, c = (int(v) for v in np.asarray(raw(seed_module.draw(seed))))
-    return kind([s, c])
+def _drawn(seed):
+    """The int32 [seed, counter] array to draw from (the seed state advanced). Each sampler
+    below takes it as an argument and is one kernel call of a K.jit record (replay.py), so a
+    replayed step draws from the state it is given, not the one recorded."""
+    return raw(seed_module.draw(seed))
 
 
-def _generator(seed):
-    return np.random.Generator(_bit_generator(seed))
+def _bit_generator(drawn, kind=np.random.PCG64):
+    return kind([int(v) for v in np.asarray(drawn)])
+
+
+def _generator(drawn):
+    return np.random.Generator(_bit_generator(drawn))
 
 
 def _shape(shape):
@@ -44,12 +50,15 @@ def _scalar(value):
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     name = dtypes.standardize_dtype(dtype or config.floatx())
-    gen, shape = _generator(seed), _shape(shape)
+    return replay.call(_uniform, _drawn(seed), _shape(shape), _scalar(minval), _scalar(maxval), name)
+
+
+def _uniform(drawn, shape, lo, hi, name):
+    gen = _generator(drawn)
     if dtypes.is_int(name):
-        return gen.integers(_scalar(minval), _scalar(maxval), size=shape).astype(core.np_dtype(name))
+        return gen.integers(lo, hi, size=shape).astype(core.np_dtype(name))
     dt = _float_dtype(name)
     u = gen.random(shape, dtype=_sample_dtype(dt))
-    lo, hi = _scalar(minval), _scalar(maxval)
     return (lo + u * (hi - lo)).astype(dt)
 
 
@@ -61,28 +70,43 @@ def keep_mask(shape, keep, seed=None):
     shape = _shape(shape)
     if keep >= 1.0:
         return np.ones(shape, bool)
+    return replay.call(_keep_mask, _drawn(seed), shape, keep)
+
+
+def _keep_mask(drawn, shape, keep):
     n = int(np.prod(shape))
-    bits = _bit_generator(seed, np.random.SFC64).random_raw((n + 1) // 2).view(np.uint32)[:n].reshape(shape)
+    bits = _bit_generator(drawn, np.random.SFC64).random_raw((n + 1) // 2).view(np.uint32)[:n].reshape(shape)
     return bits < np.uint32(min(round(keep * 2 ** 32), 2 ** 32 - 1))
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    dt = _float_dtype(dtype)
-    z = _generator(seed).standard_normal(_shape(shape), dtype=_sample_dtype(dt))
-    return (_scalar(mean) + _scalar(stddev) * z).astype(dt)
+    return replay.call(_normal, _drawn(seed), _shape(shape), _scalar(mean), _scalar(stddev), _float_dtype(dtype))
+
+
+def _normal(drawn, shape, mean, stddev, dt):
+    z = _generator(drawn).standard_normal(shape, dtype=_sample_dtype(dt))
+    return (mean + stddev * z).astype(dt)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    dt = _float_dtype(dtype)
-    gen = _generator(seed)
-    z = gen.standard_normal(_shape(shape), dtype=_sample_dtype(dt))
+    return replay.call(_truncated_normal, _drawn(seed), _shape(shape), _scalar(mean), _scalar(stddev),
+                       _float_dtype(dtype))
+
+
+def _truncated_normal(drawn, shape, mean, stddev, dt):
+    gen = _generator(drawn)
+    z = gen.standard_normal(shape, dtype=_sample_dtype(dt))
     outside = np.abs(z) > 2
     while outside.any():  # each round redraws all rejected values at once (~5% per round)
         z[outside] = gen.standard_normal(int(outside.sum()), dtype=z.dtype)
         outside = np.abs(z) > 2
-    return (_scalar(mean) + _scalar(stddev) * z).astype(dt)
+    return (mean + stddev * z).astype(dt)
 
 
 def random_bernoulli(shape, p=0.0, dtype=None, seed=None):
     dt = core.np_dtype(dtypes.standardize_dtype(dtype or config.floatx()))
-    return (_generator(seed).random(_shape(shape)) < _scalar(p)).astype(dt)
+    return replay.call(_bernoulli, _drawn(seed), _shape(shape), _scalar(p), dt)
+
+
+def _bernoulli(drawn, shape, p, dt):
+    return (_generator(drawn).random(shape) < p).astype(dt)

@@ -18,7 +18,8 @@ import contextlib
 import numpy as np
 
 from . import core, math
-from .autodiff import Box, Node, raw
+from . import replay
+from .autodiff import Box, Node, detach, differentiated, raw
 
 _WIDE = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -27,14 +28,20 @@ def _primitive(fn):
     """fn(*arrays, needs=..., **static) -> (out, backward) as a tape op (needs: which inputs are traced);
     forward and backward run with one BLAS thread."""
     def op(*args, **kwargs):
-        needs = tuple(isinstance(a, Box) for a in args)
-        with _one_blas_thread():
-            if not any(needs):
-                return fn(*args, needs=needs, **kwargs)[0]
-            out, backward = fn(*(raw(a) for a in args), needs=needs, **kwargs)
-        return Box(out, Node([a.node if isinstance(a, Box) else None for a in args], _single_threaded(backward)))
+        needs = tuple(differentiated(a) for a in args)
+        out, backward = replay.call(_in_one_blas_thread, fn, *(raw(a) for a in args), needs=needs, **kwargs)
+        if not any(needs):
+            return detach(out)
+        return Box(out, Node([a.node if type(a) is Box else None for a in args], backward))
     op.__name__ = fn.__name__
     return op
+
+
+def _in_one_blas_thread(fn, *args, **kwargs):
+    """fn's (out, backward) with both run on one BLAS thread: one kernel call of a K.jit record."""
+    with _one_blas_thread():
+        out, backward = fn(*args, **kwargs)
+    return out, _single_threaded(backward)
 
 
 def _single_threaded(backward):

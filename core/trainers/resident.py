@@ -83,5 +83,5 @@ class ResidentData:
     @staticmethod
     def batch(data, order, step, batch_size):
         """Inside a compiled step: the rows of batch `step` (an int tensor)."""
-        rows = K.slice(order, [step * batch_size], [batch_size])
+        rows = K.slice(order, [K.multiply(step, batch_size)], [batch_size])
         return tree.map_structure(lambda a: None if a is None else K.gather(a, rows), data)

@@ -307,9 +307,9 @@ class Trainer:
     def _resident_steps(self, state, data, order, position, count, batch_size):
         """`count` train steps on batches gathered from resident data (see resident.py)."""
         logs = {}
-        for i in range(count):
-            logs, state = self._train_step(state, ResidentData.batch(data, order, position + i, batch_size))
-        return logs, state, position + count
+        for i in range(count):  # engine ops on the position: the numpy engine's K.jit records them
+            logs, state = self._train_step(state, ResidentData.batch(data, order, K.add(position, i), batch_size))
+        return logs, state, K.add(position, count)
 
     def _run_resident_steps(self, resident, order, position, count):
         fn = self._compiled(("train_resident", count, resident.batch_size),
