@@ -43,3 +43,19 @@ def map_structure(fn, *structures):
     flat = [flatten(s) for s in structures]
     treedef = flat[0][1]
     return unflatten(treedef, [fn(*leaves) for leaves in zip(*(f[0] for f in flat))])
+
+
+def signature(structure, leaf_key, flat):
+    """A hashable key of structure's nesting (plain lists, tuples and dicts), each leaf
+    keyed by leaf_key(leaf, flat), which appends the leaf to flat when it is a tensor and
+    returns None for a leaf that cannot be keyed; the key is then None. Compiled calls
+    look their traced program up by it (the TensorFlow and numpy engines' K.jit)."""
+    kind = type(structure)
+    if kind is list or kind is tuple:
+        parts = tuple(signature(s, leaf_key, flat) for s in structure)
+        return None if None in parts else (kind, parts)
+    if kind is dict:
+        keys = sorted(structure)
+        parts = tuple(signature(structure[k], leaf_key, flat) for k in keys)
+        return None if None in parts else (dict, tuple(keys), parts)
+    return leaf_key(structure, flat)

@@ -249,37 +249,31 @@ def _slots_in(sources):
             yield from _slots_in(s.values())
 
 
-def _signature(structure, leaves):
-    """A hashable key of structure: containers, array shapes and dtypes, other values;
-    appends the arrays to leaves. None when a leaf is neither an array nor hashable."""
-    kind = type(structure)
-    if kind is np.ndarray or isinstance(structure, np.generic):
-        leaves.append(structure)
-        return kind, structure.shape, structure.dtype
-    if isinstance(structure, (list, tuple)):
-        parts = tuple(_signature(s, leaves) for s in structure)
-        return None if None in parts else (kind, parts)
-    if kind is dict:
-        keys = sorted(structure)
-        parts = tuple(_signature(structure[k], leaves) for k in keys)
-        return None if None in parts else (dict, tuple(keys), parts)
-    if kind is _Box:  # called inside a gradient: the tape must see the ops
+def _leaf_key(leaf, arrays):
+    """An array's type, shape and dtype (appended to arrays); another value itself, as part
+    of the key; None for a traced value (a call inside a gradient: the tape must see its
+    ops) or an unhashable one."""
+    kind = type(leaf)
+    if kind is np.ndarray or isinstance(leaf, np.generic):
+        arrays.append(leaf)
+        return kind, leaf.shape, leaf.dtype
+    if kind is _Box:
         return None
     try:
-        hash(structure)
+        hash(leaf)
     except TypeError:
         return None
-    return ("value", kind, structure)
+    return ("value", kind, leaf)
 
 
 class _Box:
     """Placeholder for autodiff.Box (set by autodiff, which imports this module)."""
 
 
-def _signature_leaves(structure):
-    leaves = []
-    _signature(structure, leaves)
-    return leaves
+def _arrays_in(structure):
+    arrays = []
+    tree.signature(structure, _leaf_key, arrays)
+    return arrays
 
 
 def _same(a, b):
@@ -318,7 +312,7 @@ class Replayed:
     @staticmethod
     def _key(args, kwargs):
         leaves = []
-        key = _signature((args, kwargs), leaves)
+        key = tree.signature((args, kwargs), _leaf_key, leaves)
         ids = [id(x) for x in leaves]
         if key is not None and len(set(ids)) != len(ids):  # one array in several places: its own record
             key = (key, tuple(ids.index(i) for i in ids))
@@ -374,7 +368,7 @@ class Replayed:
 
     def _verify(self, entry, leaves, args, kwargs):
         # the call may update its donated arrays in place: the replay gets copies of them
-        donated = {id(x) for i in self.donate if i < len(args) for x in _signature_leaves(args[i])}
+        donated = {id(x) for i in self.donate if i < len(args) for x in _arrays_in(args[i])}
         copies = [np.array(x, copy=True) if id(x) in donated else x for x in leaves]
         second = _Entry()
         result = self._record(second, leaves, args, kwargs) if _DEBUG else self._as_is(args, kwargs)

@@ -81,11 +81,11 @@ def _flat_calls(function):
         if kwargs or not tf.executing_eagerly():
             return function(*args, **kwargs)
         flat = []
-        key = _signature(args, flat)
+        key = tree.signature(args, _leaf_key, flat)
         if key is None:  # host arrays become tensors first, as convert_to_tensor makes them
             args = tree.map_structure(lambda a: convert_to_tensor(a) if isinstance(a, np.ndarray) else a, args)
             flat = []
-            key = _signature(args, flat)
+            key = tree.signature(args, _leaf_key, flat)
         if key is None:
             return function(*args)
         graph = graphs.get(key)
@@ -96,22 +96,15 @@ def _flat_calls(function):
     return call
 
 
-def _signature(structure, flat):
-    """A hashable key of structure's nesting and its tensors' shapes and dtypes,
-    appending the tensors to flat in tf.nest's order; None where a leaf is
-    neither an eager tensor nor None."""
-    if type(structure) in (list, tuple):  # namedtuples and other subclasses take tf.function's path
-        parts = [_signature(s, flat) for s in structure]
-        return None if None in parts else (type(structure), tuple(parts))
-    if type(structure) is dict:
-        keys = sorted(structure)
-        parts = [_signature(structure[k], flat) for k in keys]
-        return None if None in parts else (dict, tuple(keys), tuple(parts))
-    if structure is None:
+def _leaf_key(leaf, flat):
+    """An eager tensor's dtype and shape (appended to flat, in tf.nest's order: dicts by
+    sorted key); None for any other leaf but None itself (namedtuples included: those
+    calls take tf.function's own path)."""
+    if leaf is None:
         return "none"
-    if isinstance(structure, _EagerTensor):
-        flat.append(structure)
-        return structure.dtype, structure._shape_tuple()
+    if isinstance(leaf, _EagerTensor):
+        flat.append(leaf)
+        return leaf.dtype, leaf._shape_tuple()
     return None
 
 
