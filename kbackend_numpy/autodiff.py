@@ -145,13 +145,13 @@ def differentiable(fn):
 
 
 def kernel(fn):
-    """A function on tensors that has no gradient (argmax, comparisons, ...). While a K.jit
-    call is recorded, a call with nothing to differentiate is recorded as one kernel call
-    (its tensors read inside it), and its array results come back as Boxes without nodes."""
+    """A function on tensors whose results have no gradient (argmax, comparisons, ...). While
+    a K.jit call is recorded, each call is recorded as one kernel call (its tensors read
+    inside it), and its array results come back as Boxes without nodes."""
     @functools.wraps(fn)
     def run(*args, **kwargs):
         rec = getattr(_replay_state, "recorder", None)
-        if rec is None or any(differentiated(a) for a in args) or any(differentiated(v) for v in kwargs.values()):
+        if rec is None:
             return fn(*args, **kwargs)
         out = rec.call(fn, [raw(a) for a in args], {k: raw(v) for k, v in kwargs.items()})
         return tuple(map(detach, out)) if type(out) is tuple else detach(out)

@@ -252,12 +252,16 @@ def floor_divide(x, y):
     return _arr(np.floor_divide(raw(x), raw(y))).astype(x.dtype, copy=False)  # bool stays bool
 
 
-@kernel
 def mod(x, y):
     x, y = _pair(x, y)
     if x.dtype not in _INEXACT:
-        return _arr(np.mod(raw(x), raw(y))).astype(x.dtype, copy=False)
+        return _integer_mod(x, y)
     return _mod(x, y)
+
+
+@kernel
+def _integer_mod(x, y):
+    return _arr(np.mod(raw(x), raw(y))).astype(x.dtype, copy=False)
 
 
 def pow(x, a):

@@ -156,3 +156,14 @@ def test_a_replayed_step_still_checks_its_labels_and_indices():
         loss(np.array([0, 1, 3, 1]), p)
     with pytest.raises(ValueError, match="out of range"):
         lookup(table, np.array([1, 10]))
+
+
+def test_a_gradient_through_a_comparison_replays():
+    # greater() on a value being differentiated (as in a Huber loss): recorded, no gradient of its own
+    step = K.jit(K.value_and_grad(lambda w: K.sum(K.where(K.greater(w, 0.0), w * w, -w))))
+    for _ in range(5):
+        w = RNG.normal(size=6).astype(np.float32)
+        value, grad = step(w)
+        np.testing.assert_allclose(value, np.where(w > 0, w * w, -w).sum(), rtol=1e-6)
+        np.testing.assert_allclose(grad, np.where(w > 0, 2 * w, -1.0), rtol=1e-6)
+    assert step.replays == 3
