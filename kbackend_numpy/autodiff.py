@@ -312,11 +312,12 @@ def jit(fn, donate_argnums=()):
     from .donation import donating
     from .fpenv import flushed
     donate = frozenset(donate_argnums)
+    run = flushed(lambda thunk: thunk())
 
     def context(thunk, args, kwargs, may_donate):
         if not (donate and may_donate):
-            return flushed(thunk)()
+            return run(thunk)
         with donating([a for i, a in enumerate(args) if i in donate],
                       ([a for i, a in enumerate(args) if i not in donate], kwargs)):
-            return flushed(thunk)()
+            return run(thunk)
     return functools.wraps(fn)(replay.Replayed(fn, context, donate))
