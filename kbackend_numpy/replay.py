@@ -245,8 +245,6 @@ def _slots_in(sources):
             yield s.index
         elif type(s) is _Pack:
             yield from _slots_in(s.parts)
-        elif type(s) is dict:
-            yield from _slots_in(s.values())
 
 
 def _leaf_key(leaf, arrays):
