@@ -28,6 +28,9 @@ Figures per child:
 - numpy engine: achieved GFLOP/s (train samples/s x FLOPs per sample, FLOPs counted from the built
              model: 2 x multiply-adds per forward, x3 for training) against numpy's own float32
              2048x2048 matmul GFLOP/s measured in the same run (once per repetition, best of 5).
+             Below the table, the ceiling numpy's BLAS sets for the workload itself: the GFLOP/s of
+             its training step's matrix products alone, each timed at its own shape (small and
+             skinny products run well below the large matmul), and the share of it training reaches.
 The table shows medians over the repetitions; ratio = ours / Keras 3 (for 1st step and memory,
 lower is better). Below it, the ratio within each repetition (ours and Keras run back to back, in
 alternating order) and the median of those: on a machine whose speed drifts it moves less. Every
@@ -64,7 +67,7 @@ HAND_MACS = {
     "lstm": 80 * 4 * (128 + 128) * 128 + 128 * 1,
 }
 METRICS = ("train_sps", "predict_sps", "first_step_s", "peak_mib", "train_gflops", "predict_gflops",
-           "pct_matmul", "final_accuracy")
+           "pct_matmul", "gemm_floor_gflops", "pct_floor", "final_accuracy")
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -115,6 +118,49 @@ def layer_macs(layer):
 
 def model_macs(model):
     return sum(layer_macs(layer) for layer in model.layers)
+
+
+def layer_products(layer, batch):
+    """The forward matrix products of one built layer on a batch, as (m, k, n, count): count
+    products of an (m, k) by a (k, n) matrix (m x k x n multiply-adds each, matching layer_macs)."""
+    kind = type(layer).__name__
+    if hasattr(layer, "layers"):
+        return [p for sub in layer.layers for p in layer_products(sub, batch)]
+    if kind == "Dense":
+        return [(batch * _prod(layer.input.shape[1:-1]), int(layer.input.shape[-1]), int(layer.units), 1)]
+    if kind in ("Conv1D", "Conv2D", "Conv3D"):  # im2col: a row per output position, a column per window cell
+        kernel = layer.kernel.shape
+        return [(batch * layer_macs(layer) // _prod(kernel), _prod(kernel[:-1]), int(kernel[-1]), 1)]
+    gates = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}.get(kind)
+    if gates:  # the inputs' projection for all steps at once, then one product per step
+        steps, features, units = int(layer.input.shape[1]), int(layer.input.shape[-1]), int(layer.units)
+        return [(batch * steps, features, gates * units, 1), (batch, units, gates * units, steps)]
+    return []
+
+
+def gemm_floor_gflops(model, batch, tries=5):
+    """Training GFLOP/s if a step took only its matrix products, each timed alone at its own shape
+    with numpy (best of `tries`): the forward product and the two of the backward pass (the
+    kernel's gradient A^T G and the input's gradient G W^T). The same FLOPs as train_gflops counts,
+    so train_gflops / this is the share of the step's time spent in BLAS at full speed."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    seconds, macs = 0.0, 0
+    for m, k, n, count in (p for layer in model.layers for p in layer_products(layer, batch)):
+        a, w, g = (rng.random(shape, dtype=np.float32) for shape in ((m, k), (k, n), (m, n)))
+        for left, right in ((a, w), (a.T, g), (g, w.T)):
+            left @ right  # warm-up
+            best = float("inf")
+            for _ in range(tries):
+                start = time.perf_counter()
+                left @ right
+                best = min(best, time.perf_counter() - start)
+            seconds += count * best
+        macs += count * m * k * n
+    if macs != batch * model_macs(model):
+        raise AssertionError(f"layer_products counts {macs} multiply-adds per batch, layer_macs "
+                             f"{batch * model_macs(model)}; make the two agree")
+    return 6 * macs / seconds / 1e9
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -179,6 +225,8 @@ def worker(library, workload, data_path, epochs):
         raise AssertionError(f"{workload}: {macs} multiply-adds counted from the model, {HAND_MACS[workload]} "
                              "by hand; fix layer_macs in bench/run.py")
     out["macs_per_sample"] = macs
+    if library == "ours" and engine == "numpy":
+        out["gemm_floor_gflops"] = gemm_floor_gflops(model, batch)
     if trains:
         times = []
 
@@ -282,6 +330,8 @@ def add_flops(rec, matmul):
     if rec.get("train_sps"):
         rec["train_gflops"] = rec["train_sps"] * 6 * macs / 1e9
         rec["pct_matmul"] = 100 * rec["train_gflops"] / matmul
+        if rec.get("gemm_floor_gflops"):
+            rec["pct_floor"] = 100 * rec["train_gflops"] / rec["gemm_floor_gflops"]
     if rec.get("predict_sps"):
         rec["predict_gflops"] = rec["predict_sps"] * 2 * macs / 1e9
 
@@ -337,6 +387,13 @@ def print_table(summary, pairs, matmuls):
     if matmuls:
         print(f"numpy float32 2048x2048 matmul: {statistics.median(matmuls):.1f} GFLOP/s (median of "
               f"{len(matmuls)}); % mm = ours numpy training GFLOP/s (6 x multiply-adds per sample) / that")
+        for workload, engine in pairs:
+            med = summary.get((workload, engine, "ours"), {})
+            floor = med.get("gemm_floor_gflops")
+            if engine == "numpy" and floor:
+                print(f"  {workload}: its matrix products alone, each at its own shape, {floor:.0f} GFLOP/s "
+                      f"({100 * floor / med['matmul_gflops']:.0f}% of mm); training runs at "
+                      f"{fmt(med.get('pct_floor'), '.0f', '%')} of that")
 
 
 def paired_ratios(records, workload, engine, metric):
