@@ -1,12 +1,14 @@
 """Control flow of the numpy engine: plain Python loops and branches, which the
 tape differentiates like any other code."""
 
+import functools
+
 import numpy as np
 
 from kbackend import generic, tree
 
 from . import core, math, replay
-from .autodiff import Box, Node, raw
+from .autodiff import Box, Node, detach, raw
 
 
 class _SliceGrads:
@@ -14,7 +16,7 @@ class _SliceGrads:
     tape is done with them. The tape sums gradients with `+`; adding full-size
     zero arrays for every step would make a scan over n steps cost n times
     the size of xs."""
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "__weakref__")
 
     def __init__(self, parts):
         self.parts = parts
@@ -29,16 +31,26 @@ def _unstack(x):
     """[x[0], x[1], ...]; for a traced x, one node gathers all slices' gradients."""
     if not isinstance(x, Box):
         return list(x)
-    value = x.value
+    rows, gather, row_backwards = replay.call(_rows, x.value)
+    if x.node is None:  # a K.jit call being recorded, and no gradient through x
+        return [detach(r) for r in rows]
+    whole = Node([x.node], gather)
+    return [Box(r, Node([whole], b)) for r, b in zip(rows, row_backwards)]
 
+
+def _rows(value):
+    """(value's rows, the backward that assembles their gradients, each row's backward): one
+    kernel call of a K.jit record, so a replayed step slices and differentiates its own input."""
     def gather(g):
-        full = core.zeros_like(value)
+        full = np.zeros_like(value)
         for i, gi in g.parts.items():
             full[i] = gi
         return (full,)
-    whole = Node([x.node], gather)
-    return [Box(value[i], Node([whole], lambda g, i=i: (_SliceGrads({i: g}),)))
-            for i in range(len(value))]
+    return tuple(value), gather, tuple(functools.partial(_row_gradient, i) for i in range(len(value)))
+
+
+def _row_gradient(i, g):
+    return (_SliceGrads({i: g}),)
 
 
 def _stack_tree(ys):

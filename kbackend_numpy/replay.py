@@ -165,13 +165,16 @@ class _Recorder:
         return False
 
     def _plan(self, result):
-        """Slots for the arrays and functions in a call's result: an int, or [(position, plan)]."""
-        if isinstance(result, (np.ndarray, np.generic)) or callable(result):
+        """Slots for the values in a call's result (arrays, functions, any other object but a
+        Python scalar, which may be shared with constants): an int, or [(position, plan)]."""
+        if isinstance(result, (np.ndarray, np.generic)):  # (np.float64 is a float too)
             return self._bind(result)
         if isinstance(result, (tuple, list)):
             plan = [(k, p) for k, p in ((k, self._plan(v)) for k, v in enumerate(result)) if p is not None]
             return plan or None
-        return None
+        if result is None or isinstance(result, (bool, int, float, complex, str, bytes)):
+            return None
+        return self._bind(result)
 
     def call(self, fn, args, kwargs):
         step = (self.source(fn), [self.source(a) for a in args], {k: self.source(v) for k, v in kwargs.items()})

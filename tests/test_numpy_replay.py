@@ -167,3 +167,32 @@ def test_a_gradient_through_a_comparison_replays():
         np.testing.assert_allclose(value, np.where(w > 0, w * w, -w).sum(), rtol=1e-6)
         np.testing.assert_allclose(grad, np.where(w > 0, 2 * w, -1.0), rtol=1e-6)
     assert step.replays == 3
+
+
+def _rnn_model():
+    # SimpleRNN runs the generic K.rnn: a scan over the time steps' slices, each a kernel call
+    model = Sequential([layers.Input((5, 3)), layers.Masking(0.0), layers.SimpleRNN(4, go_backwards=True),
+                        layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    return model
+
+
+def _fit_rnn(monkeypatch, replay, weights):
+    monkeypatch.setenv("KBACKEND_REPLAY", "1" if replay else "0")
+    model = _rnn_model()
+    model.set_weights(weights)
+    x = np.random.default_rng(1).normal(size=(48, 5, 3)).astype(np.float32)
+    x[::3, 3:] = 0.0  # masked tail steps
+    y = (x[:, 0, 0] > 0).astype(np.float32)
+    history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+    return model, history.history, sum(s.replays for s in model._steps.values() if hasattr(s, "replays"))
+
+
+def test_a_scan_over_time_steps_is_replayed(monkeypatch):
+    weights = _rnn_model().get_weights()
+    model, history, replays = _fit_rnn(monkeypatch, True, weights)
+    plain, plain_history, _ = _fit_rnn(monkeypatch, False, weights)
+    assert replays == 3 * 3 - 2
+    for a, b in zip(model.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert history == plain_history
