@@ -25,21 +25,24 @@ def _model():
     return model
 
 
-def _fit(monkeypatch, replay, weights):
+def _mlp_data():
+    x = np.random.default_rng(0).normal(size=(70, 6)).astype(np.float32)  # 70 = 4 batches of 16 and one of 6
+    return x, (x[:, 0] > 0).astype(np.int32) + (x[:, 1] > 0).astype(np.int32)
+
+
+def _fit(monkeypatch, replay, make_model, weights, data, epochs):
+    """fit with replays on or off from the given weights: (model, history, calls replayed)."""
     monkeypatch.setenv("KBACKEND_REPLAY", "1" if replay else "0")
-    model = _model()
+    model = make_model()
     model.set_weights(weights)
-    data = np.random.default_rng(0)
-    x = data.normal(size=(70, 6)).astype(np.float32)  # 70 = 4 batches of 16 and one of 6
-    y = (x[:, 0] > 0).astype(np.int32) + (x[:, 1] > 0).astype(np.int32)
-    history = model.fit(x, y, batch_size=16, epochs=4, shuffle=False, verbose=0)
+    history = model.fit(*data, batch_size=16, epochs=epochs, shuffle=False, verbose=0)
     return model, history.history, sum(s.replays for s in model._steps.values() if hasattr(s, "replays"))
 
 
 def test_fit_replayed_gives_the_numbers_of_fit_run_as_is(monkeypatch):
     weights = _model().get_weights()
-    model, history, replays = _fit(monkeypatch, True, weights)
-    plain, plain_history, plain_replays = _fit(monkeypatch, False, weights)
+    model, history, replays = _fit(monkeypatch, True, _model, weights, _mlp_data(), 4)
+    plain, plain_history, plain_replays = _fit(monkeypatch, False, _model, weights, _mlp_data(), 4)
     # 4 epochs of 4 full batches and a partial one (a record of its own): all but the first two of each replayed
     assert replays == (4 * 4 - 2) + (4 - 2) and plain_replays == 0
     for a, b in zip(model.get_weights(), plain.get_weights()):  # dropout, batch statistics, Adam
@@ -177,21 +180,16 @@ def _rnn_model():
     return model
 
 
-def _fit_rnn(monkeypatch, replay, weights):
-    monkeypatch.setenv("KBACKEND_REPLAY", "1" if replay else "0")
-    model = _rnn_model()
-    model.set_weights(weights)
+def _rnn_data():
     x = np.random.default_rng(1).normal(size=(48, 5, 3)).astype(np.float32)
     x[::3, 3:] = 0.0  # masked tail steps
-    y = (x[:, 0, 0] > 0).astype(np.float32)
-    history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
-    return model, history.history, sum(s.replays for s in model._steps.values() if hasattr(s, "replays"))
+    return x, (x[:, 0, 0] > 0).astype(np.float32)
 
 
 def test_a_scan_over_time_steps_is_replayed(monkeypatch):
     weights = _rnn_model().get_weights()
-    model, history, replays = _fit_rnn(monkeypatch, True, weights)
-    plain, plain_history, _ = _fit_rnn(monkeypatch, False, weights)
+    model, history, replays = _fit(monkeypatch, True, _rnn_model, weights, _rnn_data(), 3)
+    plain, plain_history, _ = _fit(monkeypatch, False, _rnn_model, weights, _rnn_data(), 3)
     assert replays == 3 * 3 - 2
     for a, b in zip(model.get_weights(), plain.get_weights()):
         np.testing.assert_array_equal(a, b)
