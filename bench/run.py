@@ -98,39 +98,20 @@ def _prod(values):
     return out
 
 
-def layer_macs(layer):
-    """Multiply-adds per sample of one built layer's forward pass (0 for layers without products)."""
-    kind = type(layer).__name__
-    if hasattr(layer, "layers"):  # a nested model
-        return sum(layer_macs(sub) for sub in layer.layers)
-    if kind == "Dense":  # every position of the leading axes does an in x out product
-        return _prod(layer.input.shape[1:]) * int(layer.units)
-    if kind in ("Conv1D", "Conv2D", "Conv3D"):
-        out = layer.output.shape
-        spatial = out[1:-1] if getattr(layer, "data_format", "channels_last") == "channels_last" else out[2:]
-        return _prod(spatial) * _prod(layer.kernel.shape)  # kernel: (*window, in / groups, out)
-    gates = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}.get(kind)
-    if gates:
-        steps, features = layer.input.shape[1], layer.input.shape[-1]
-        return int(steps) * gates * (int(features) + int(layer.units)) * int(layer.units)
-    return 0
-
-
-def model_macs(model):
-    return sum(layer_macs(layer) for layer in model.layers)
-
-
 def layer_products(layer, batch):
     """The forward matrix products of one built layer on a batch, as (m, k, n, count): count
-    products of an (m, k) by a (k, n) matrix (m x k x n multiply-adds each, matching layer_macs)."""
+    products of an (m, k) by a (k, n) matrix, m x k x n multiply-adds each (none for layers
+    without products)."""
     kind = type(layer).__name__
-    if hasattr(layer, "layers"):
+    if hasattr(layer, "layers"):  # a nested model
         return [p for sub in layer.layers for p in layer_products(sub, batch)]
-    if kind == "Dense":
+    if kind == "Dense":  # every position of the leading axes does an in x out product
         return [(batch * _prod(layer.input.shape[1:-1]), int(layer.input.shape[-1]), int(layer.units), 1)]
     if kind in ("Conv1D", "Conv2D", "Conv3D"):  # im2col: a row per output position, a column per window cell
-        kernel = layer.kernel.shape
-        return [(batch * layer_macs(layer) // _prod(kernel), _prod(kernel[:-1]), int(kernel[-1]), 1)]
+        out = layer.output.shape
+        spatial = out[1:-1] if getattr(layer, "data_format", "channels_last") == "channels_last" else out[2:]
+        kernel = layer.kernel.shape  # (*window, in / groups, out)
+        return [(batch * _prod(spatial), _prod(kernel[:-1]), int(kernel[-1]), 1)]
     gates = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}.get(kind)
     if gates:  # the inputs' projection for all steps at once, then one product per step
         steps, features, units = int(layer.input.shape[1]), int(layer.input.shape[-1]), int(layer.units)
@@ -138,29 +119,35 @@ def layer_products(layer, batch):
     return []
 
 
-def gemm_floor_gflops(model, batch, tries=5):
+def model_macs(model):
+    """Multiply-adds per sample of the model's forward pass."""
+    return sum(count * m * k * n for layer in model.layers for m, k, n, count in layer_products(layer, 1))
+
+
+def best_seconds(fn, tries=5):
+    """The fastest of `tries` timed calls of fn, after one untimed warm-up call."""
+    fn()
+    best = float("inf")
+    for _ in range(tries):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def gemm_floor_gflops(model, batch):
     """Training GFLOP/s if a step took only its matrix products, each timed alone at its own shape
-    with numpy (best of `tries`): the forward product and the two of the backward pass (the
-    kernel's gradient A^T G and the input's gradient G W^T). The same FLOPs as train_gflops counts,
-    so train_gflops / this is the share of the step's time spent in BLAS at full speed."""
+    with numpy: the forward product and the two of the backward pass (the kernel's gradient A^T G
+    and the input's gradient G W^T). The same FLOPs as train_gflops counts, so train_gflops / this
+    is the share of the step's time spent in BLAS at full speed."""
     import numpy as np
     rng = np.random.default_rng(0)
-    seconds, macs = 0.0, 0
+    seconds = 0.0
     for m, k, n, count in (p for layer in model.layers for p in layer_products(layer, batch)):
         a, w, g = (rng.random(shape, dtype=np.float32) for shape in ((m, k), (k, n), (m, n)))
         for left, right in ((a, w), (a.T, g), (g, w.T)):
-            left @ right  # warm-up
-            best = float("inf")
-            for _ in range(tries):
-                start = time.perf_counter()
-                left @ right
-                best = min(best, time.perf_counter() - start)
-            seconds += count * best
-        macs += count * m * k * n
-    if macs != batch * model_macs(model):
-        raise AssertionError(f"layer_products counts {macs} multiply-adds per batch, layer_macs "
-                             f"{batch * model_macs(model)}; make the two agree")
-    return 6 * macs / seconds / 1e9
+            seconds += count * best_seconds(lambda: left @ right)  # noqa: B023 (called at once)
+    return 6 * batch * model_macs(model) / seconds / 1e9
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -223,7 +210,7 @@ def worker(library, workload, data_path, epochs):
     macs = model_macs(model)
     if macs != HAND_MACS[workload]:
         raise AssertionError(f"{workload}: {macs} multiply-adds counted from the model, {HAND_MACS[workload]} "
-                             "by hand; fix layer_macs in bench/run.py")
+                             "by hand; fix layer_products in bench/run.py")
     out["macs_per_sample"] = macs
     if library == "ours" and engine == "numpy":
         out["gemm_floor_gflops"] = gemm_floor_gflops(model, batch)
@@ -277,18 +264,12 @@ def run_child(library, engine, workload, data_path, epochs, timeout):
 
 
 # -- the parent --------------------------------------------------------------------------------
-def matmul_gflops(n=2048, tries=5):
-    """numpy's own float32 n x n @ n x n GFLOP/s (2 n^3 flops), best of `tries`."""
+def matmul_gflops(n=2048):
+    """numpy's own float32 n x n @ n x n GFLOP/s (2 n^3 flops), best of 5 (the warm-up starts BLAS's threads)."""
     import numpy as np
     rng = np.random.default_rng(0)
     a, b = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
-    a @ b  # warm-up: thread pool start
-    best = float("inf")
-    for _ in range(tries):
-        start = time.perf_counter()
-        a @ b
-        best = min(best, time.perf_counter() - start)
-    return 2 * n ** 3 / best / 1e9
+    return 2 * n ** 3 / best_seconds(lambda: a @ b) / 1e9
 
 
 def version(*dists):
